@@ -1,0 +1,51 @@
+# Two commands a new user types: `make run` and `make test`. Both bootstrap .venv idempotently.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+# CPU torch keeps the venv small; override (e.g. TORCH_SPEC=torch) for a CUDA build.
+TORCH_SPEC ?= torch==2.13.0
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: run test lint bench package package-test demo clean qt-deps
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -c "import torch" 2>/dev/null || $(PIP) install -q "$(TORCH_SPEC)"
+	$(PIP) install -q -e .
+	touch $@
+
+$(TEST_STAMP): $(STAMP)
+	$(PIP) install -q -e ".[test]"
+	touch $@
+
+# Qt's xcb/offscreen plugins need a few system libraries a bare image may lack.
+qt-deps:
+	@$(PYTHON) -c "import ctypes.util as u,sys; sys.exit(0 if all(u.find_library(n) for n in ('EGL','xkbcommon','fontconfig','GL')) else 1)" \
+	  || (command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	      apt-get install -y -qq libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 >/dev/null) \
+	  || echo "note: could not install Qt system libraries; install libegl1 libgl1 libxkbcommon0 libfontconfig1"
+
+run: qt-deps $(STAMP)
+	$(VENV)/bin/inspector
+
+test: qt-deps $(TEST_STAMP)
+	HF_HUB_OFFLINE=1 QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+lint: $(TEST_STAMP)
+	$(VENV)/bin/ruff check inspector tests benchmarks
+	$(VENV)/bin/ruff format --check inspector tests benchmarks
+
+bench: $(STAMP)
+	$(PIP) install -q -e ".[bench]"
+	HF_HUB_OFFLINE=1 $(PY) benchmarks/sweep.py
+
+demo: $(STAMP)
+	$(VENV)/bin/inspector demo
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache

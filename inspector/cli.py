@@ -1,0 +1,202 @@
+"""Headless commands (DESIGN.md §7). Same core calls as the GUI.
+
+Exit codes: 0 ok, 2 bad usage or bad input, 3 a checkpoint that cannot be loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from . import __version__
+from .core.errors import InspectorError
+
+log = logging.getLogger("inspector")
+
+
+def _write_json(obj, dest: str) -> None:
+    text = json.dumps(obj, indent=2, ensure_ascii=False)
+    if dest == "-":
+        sys.stdout.write(text + "\n")
+    else:
+        Path(dest).write_text(text + "\n", encoding="utf-8")
+
+
+def _settings(args):
+    from .core.results import Settings
+
+    return Settings(
+        unit=args.unit,
+        ablation="replace" if args.filler else "delete",
+        filler=args.filler or "…",
+        max_units=args.max_units,
+        explain=not args.no_explain,
+        counterfactual=args.counterfactual,
+        sample=args.sample,
+        seed=args.seed,
+    )
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:.3f}"
+    return str(v)
+
+
+def print_example(d: dict, out=sys.stdout) -> None:
+    pred = d["prediction"]
+    probs = "  ".join(f"{k} {v:.3f}" for k, v in pred["probs"].items())
+    print(f"prediction: {pred['label']}   ({probs})", file=out)
+    cited = set((d.get("explanation") or {}).get("cited", []))
+    if d["units"]:
+        print(f"{'unit':<20} {'Δ':>7} {'flips':>5}  cited", file=out)
+        for i, u in enumerate(d["units"]):
+            bar = "█" * round(u["delta"] * 20)
+            mark = "◆" if i in cited else ""
+            flip = "yes" if u["flips"] else ""
+            print(f"{u['text'][:20]:<20} {u['delta']:>7.3f} {flip:>5}  {mark:<2}{bar}", file=out)
+    if d.get("explanation"):
+        print(f"explanation: {d['explanation']['text']!r}", file=out)
+    m = d.get("metrics", {})
+    keys = ("hit_at_1", "rank", "cited_mass", "comprehensiveness", "sufficiency", "cf_f1")
+    print("metrics: " + "  ".join(f"{k} {_fmt(m[k])}" for k in keys if k in m), file=out)
+    for note in d.get("notes", []):
+        print(f"note: {note}", file=out)
+
+
+def cmd_analyze(args) -> int:
+    from .core.analysis import Analyzer
+    from .core.loading import load_checkpoint
+    from .core.probe import load_probe
+
+    probe = load_probe(args.probe)
+    text = args.input
+    if text is None:
+        text = sys.stdin.read()
+    lm = load_checkpoint(args.model, device=args.device)
+    for notice in lm.notices:
+        print(f"note: {notice}", file=sys.stderr)
+    result = Analyzer(lm, probe).analyze(text, _settings(args))
+    d = result.to_dict(model=str(args.model), probe=probe.name)
+    if args.json:
+        _write_json(d, args.json)
+    else:
+        print_example(d)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo.series import build_demo
+
+    folder = build_demo(args.out, rebuild=args.rebuild, progress=_stderr_progress)
+    print(folder)
+    return 0
+
+
+def cmd_timeline(args) -> int:
+    from .core.timeline import run_cli_timeline
+
+    return run_cli_timeline(args, _settings(args), _stderr_progress, _write_json)
+
+
+def cmd_report(args) -> int:
+    from .reports.cli import run_cli_report
+
+    return run_cli_report(args, _settings(args) if not args.from_ else None, _stderr_progress)
+
+
+def cmd_gui(args) -> int:
+    from .app import main as gui_main
+
+    return gui_main([args.path] if getattr(args, "path", None) else [])
+
+
+def _stderr_progress(done: int, total: int, message: str = "") -> None:
+    if sys.stderr.isatty():
+        print(f"\r{message} {done}/{total}   ", end="" if done < total else "\n", file=sys.stderr)
+
+
+def _add_analysis_options(p) -> None:
+    p.add_argument("--unit", choices=["word", "token"], default="word", help="unit of ablation (default: word)")
+    p.add_argument("--filler", default=None, help="replace units with this text instead of deleting them")
+    p.add_argument("--max-units", type=int, default=256, help="ablate at most this many units (default 256)")
+    p.add_argument("--no-explain", action="store_true", help="skip the stated explanation")
+    p.add_argument("--counterfactual", action="store_true", help="also ask the model, per unit, whether removing it changes its answer")
+    p.add_argument("--sample", action="store_true", help="sample explanations instead of greedy decoding")
+    p.add_argument("--seed", type=int, default=0, help="seed recorded with sampled explanations")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="inspector", description=__doc__.splitlines()[0])
+    ap.add_argument("--version", action="version", version=f"inspector {__version__}")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    sub = ap.add_subparsers(dest="command")
+
+    p = sub.add_parser("gui", help="open the desktop app")
+    p.add_argument("path", nargs="?", help="a checkpoint or series folder")
+    p.set_defaults(func=cmd_gui)
+
+    p = sub.add_parser("demo", help="build the demo series (idempotent) and print its folder")
+    p.add_argument("--out", default=None, help="where to build it (default: the user data dir)")
+    p.add_argument("--rebuild", action="store_true", help="build again even if it exists")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("analyze", help="one checkpoint, one input")
+    p.add_argument("--model", required=True, help="checkpoint folder or .gguf file")
+    p.add_argument("--probe", required=True, help="probe TOML file")
+    p.add_argument("--input", default=None, help="the input text (default: read stdin)")
+    p.add_argument("--json", default=None, metavar="OUT", help="write JSON here ('-' for stdout)")
+    _add_analysis_options(p)
+    p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("timeline", help="metrics for every checkpoint of a series")
+    p.add_argument("--series", required=True)
+    p.add_argument("--probe", required=True)
+    p.add_argument("--inputs", required=True, help="text (one input per line) or JSONL with text/label")
+    p.add_argument("--reference", default=None, help="reference checkpoint name (default: the first)")
+    p.add_argument("--json", default=None, metavar="OUT")
+    p.add_argument("--no-cache", action="store_true", help="recompute instead of reusing cached results")
+    _add_analysis_options(p)
+    p.set_defaults(func=cmd_timeline)
+
+    p = sub.add_parser("report", help="write a comparison report (.html, .json or .csv)")
+    p.add_argument("--series", default=None)
+    p.add_argument("--probe", default=None)
+    p.add_argument("--inputs", default=None)
+    p.add_argument("--reference", default=None)
+    p.add_argument("--from", dest="from_", default=None, metavar="REPORT.json", help="re-create a report from its JSON")
+    p.add_argument("--out", required=True)
+    p.add_argument("--no-cache", action="store_true")
+    _add_analysis_options(p)
+    p.set_defaults(func=cmd_report)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = parser()
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+    if args.command is None:
+        return cmd_gui(args)
+    try:
+        return args.func(args)
+    except InspectorError as exc:
+        print(f"inspector: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("inspector: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

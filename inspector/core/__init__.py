@@ -1,0 +1,1 @@
+"""Qt-free analysis core. Nothing under this package may import Qt."""

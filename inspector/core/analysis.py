@@ -1,0 +1,200 @@
+"""One input, one checkpoint: prediction, measured shifts, stated explanation, metrics.
+
+The GUI worker, the CLI and the timeline all call :meth:`Analyzer.analyze`.
+Results stream through ``on_event``: "prediction" first, then "units" as sweep
+chunks finish, then "explanation", then "done".
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+import torch
+
+from . import metrics as M
+from .errors import InputError
+from .explanation import Explanation, cited_units, generate
+from .loading import LoadedModel
+from .probe import Probe
+from .prompting import encode, input_token_offsets, render
+from .results import ExampleResult, Settings
+from .scoring import label_probs, tokenize_verbalizers
+from .sweep import Sweeper
+from .tasks import TaskState, ensure_task
+from .units import Unit, ablate, keep_only, span_units, token_units, word_units
+
+EventFn = Callable[[str, ExampleResult], None]
+MAX_INPUT_CHARS = 200_000
+
+
+class Analyzer:
+    """Binds a loaded model to a probe; reusable across inputs and settings."""
+
+    def __init__(self, lm: LoadedModel, probe: Probe, max_batch_tokens: int = 384):
+        self.lm = lm
+        self.probe = probe
+        self.verbs = tokenize_verbalizers(lm.tokenizer, probe.labels)
+        self.sweeper = Sweeper(lm.model, self.verbs, max_batch_tokens)
+        self._explanations: OrderedDict[tuple, Explanation] = OrderedDict()
+        self._cf_verbs = None
+        cfg = lm.model.config.get_text_config()
+        self.max_positions = getattr(cfg, "max_position_embeddings", None) or getattr(cfg, "n_positions", None)
+
+    # -- prompts ---------------------------------------------------------------
+    def ids(self, text: str, template: str | None = None, **fields: str) -> list[int]:
+        rendered = render(template or self.probe.prompt, self.lm.tokenizer, self.probe.chat, text, **fields)
+        ids = encode(self.lm.tokenizer, rendered, self.probe.chat)[0]
+        if self.max_positions and len(ids) + 8 > self.max_positions:
+            raise InputError(
+                f"the prompt is {len(ids)} tokens; this model reads at most {self.max_positions}"
+            )
+        return ids
+
+    def units(self, text: str, settings: Settings) -> list[Unit]:
+        if settings.unit == "word":
+            return word_units(text)
+        if settings.unit == "span":
+            return span_units(text, list(settings.spans)) if settings.spans else word_units(text)
+        if settings.unit == "token":
+            rendered = render(self.probe.prompt, self.lm.tokenizer, self.probe.chat, text)
+            offsets = encode(self.lm.tokenizer, rendered, self.probe.chat)[1]
+            return token_units(text, input_token_offsets(rendered, offsets))
+        raise InputError(f"unknown unit kind {settings.unit!r} (word, token or span)")
+
+    def variant_ids(self, text: str, units: list[Unit], settings: Settings) -> list[list[int]]:
+        filler = settings.filler_or_none
+        return [self.ids(ablate(text, units, {i}, filler)) for i in range(len(units))]
+
+    def plan(self, text: str, settings: Settings) -> dict:
+        """What a sweep will cost, before running it."""
+        units = self.units(text, settings)
+        n = min(len(units), settings.max_units)
+        base = len(self.ids(text)) if text.strip() else 0
+        return {"units": len(units), "ablated": n, "prompt_tokens": base, "forward_tokens_upper": base * (n + 1)}
+
+    # -- the analysis ----------------------------------------------------------
+    def analyze(
+        self,
+        text: str,
+        settings: Settings | None = None,
+        task: TaskState | None = None,
+        on_event: EventFn | None = None,
+        gold: str | None = None,
+    ) -> ExampleResult:
+        settings = settings or Settings()
+        task = ensure_task(task)
+        emit = on_event or (lambda kind, result: None)
+        if not text.strip():
+            raise InputError("the input is empty")
+        if len(text) > MAX_INPUT_CHARS:
+            raise InputError(f"the input is {len(text):,} characters; the limit is {MAX_INPUT_CHARS:,}")
+        t0 = time.perf_counter()
+        all_units = self.units(text, settings)
+        units = all_units[: settings.max_units]
+        result = ExampleResult(text, self.probe.label_names, [], units, gold=gold)
+        if len(all_units) > len(units):
+            result.notes.append(
+                f"the input has {len(all_units)} units; only the first {len(units)} are ablated"
+                " (raise 'max units' to measure all)"
+            )
+
+        prefix = self.sweeper.prefix(self.ids(text))
+        result.probs = label_probs(self.sweeper.baseline(prefix)[None], self.verbs)[0].tolist()
+        result.seconds["prediction"] = time.perf_counter() - t0
+        emit("prediction", result)
+
+        t1 = time.perf_counter()
+        variants = self.variant_ids(text, units, settings)
+        probs = [[0.0] * len(result.labels) for _ in units]
+        done = 0
+
+        def on_chunk(indices, logprobs):
+            nonlocal done
+            for i, row in zip(indices, label_probs(logprobs, self.verbs).tolist(), strict=True):
+                probs[i] = row
+            done += len(indices)
+            result.unit_probs = probs[:done] if done < len(units) else probs
+            task.progress(done, len(units), "sweeping units")
+            emit("units", result)
+
+        if variants:
+            self.sweeper.score(prefix, variants, task, on_chunk)
+        result.unit_probs = probs
+        result.seconds["sweep"] = time.perf_counter() - t1
+
+        if settings.explain and self.probe.explanation_prompt:
+            t2 = time.perf_counter()
+            result.explanation = self.explain(text, result.label, units, settings, task)
+            result.seconds["explanation"] = time.perf_counter() - t2
+            emit("explanation", result)
+        if settings.counterfactual:
+            result.counterfactual = self.counterfactual(text, result, settings, task)
+        result.metrics = self.metrics(text, result, settings, prefix)
+        result.seconds["total"] = time.perf_counter() - t0
+        emit("done", result)
+        return result
+
+    def explain(self, text: str, label: str, units: list[Unit], settings: Settings, task=None) -> Explanation:
+        max_new = settings.max_new_tokens or self.probe.max_new_tokens
+        key = (text, label, max_new, settings.sample, settings.seed if settings.sample else None)
+        if key not in self._explanations:
+            ids = self.ids(text, self.probe.explanation_prompt, label=label)
+            said, n = generate(self.lm.model, self.lm.tokenizer, ids, max_new, settings.sample, settings.seed, task=task)
+            self._explanations[key] = Explanation(said, [], n)
+            while len(self._explanations) > 256:
+                self._explanations.popitem(last=False)
+        cached = self._explanations[key]
+        return Explanation(cached.text, cited_units(cached.text, units), cached.n_tokens)
+
+    def counterfactual(self, text: str, result: ExampleResult, settings: Settings, task=None) -> list[dict]:
+        """Ask, per unit, whether removing it would change the answer; score yes/no by log-prob."""
+        if not result.units:
+            return []
+        if self._cf_verbs is None:
+            self._cf_verbs = tokenize_verbalizers(
+                self.lm.tokenizer, {"yes": self.probe.counterfactual_yes, "no": self.probe.counterfactual_no}
+            )
+        sweeper = Sweeper(self.lm.model, self._cf_verbs, self.sweeper.max_tokens)
+        seqs = [
+            self.ids(text, self.probe.counterfactual_prompt, unit=u.text, label=result.label)
+            for u in result.units
+        ]
+        prefix = sweeper.prefix(seqs[0])
+        p_yes = label_probs(sweeper.score(prefix, seqs, task), self._cf_verbs)[:, 0].tolist()
+        return [
+            {"unit": i, "p_yes": p, "stated_flip": p > 0.5, "measured_flip": f}
+            for i, (p, f) in enumerate(zip(p_yes, result.flips, strict=True))
+        ]
+
+    def metrics(self, text: str, result: ExampleResult, settings: Settings, prefix) -> dict:
+        deltas, cited = result.deltas, result.cited
+        out: dict = {
+            "top_delta": max(deltas) if deltas else None,
+            "top_unit": M.top_unit(deltas),
+        }
+        if result.gold is not None:
+            out["correct"] = 1.0 if result.label == result.gold else 0.0
+        if result.explanation is not None:
+            k = result.predicted
+            filler = settings.filler_or_none
+            texts = [ablate(text, result.units, set(cited), filler), keep_only(text, result.units, set(cited), filler)]
+            scored = label_probs(self.sweeper.score(prefix, [self.ids(t) for t in texts]), self.verbs)
+            out.update(
+                hit_at_1=M.hit_at_1(deltas, cited),
+                rank=M.best_cited_rank(deltas, cited),
+                cited_mass=M.cited_mass(deltas, cited),
+                comprehensiveness=result.probs[k] - scored[0, k].item(),
+                sufficiency=result.probs[k] - scored[1, k].item(),
+                explanation_words=result.explanation.n_words,
+            )
+        if result.counterfactual:
+            pr = M.prf([c["stated_flip"] for c in result.counterfactual], result.flips)
+            out.update(cf_precision=pr["precision"], cf_recall=pr["recall"], cf_f1=pr["f1"])
+        return out
+
+
+def torch_threads(n: int | None) -> None:
+    if n:
+        torch.set_num_threads(n)

@@ -1,0 +1,122 @@
+"""On-disk result cache (SQLite, WAL) keyed by checkpoint hash + probe + input + settings.
+
+A corrupt database is moved aside and rebuilt; the cache is an accelerator, never
+the only copy of anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from .paths import cache_dir
+
+log = logging.getLogger(__name__)
+SCHEMA = 1
+
+
+def result_key(model_hash: str, probe_source: str, text: str, settings_key: str, gold: str | None = None) -> str:
+    h = hashlib.sha256()
+    for part in (model_hash, probe_source, text, settings_key, gold or "", f"v{SCHEMA}"):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+class ResultCache:
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path else cache_dir() / "results.sqlite"
+        self._lock = threading.Lock()
+        self._conn = self._open()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, check_same_thread=False, timeout=10)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value TEXT NOT NULL,"
+            " size INTEGER NOT NULL, used REAL NOT NULL)"
+        )
+        conn.execute("PRAGMA quick_check").fetchone()
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return self._connect()
+        except sqlite3.DatabaseError as exc:
+            bad = self.path.with_name(self.path.name + f".corrupt-{int(time.time())}")
+            log.warning("result cache %s is corrupt (%s); moved to %s and rebuilt", self.path, exc, bad)
+            for suffix in ("", "-wal", "-shm"):
+                p = Path(str(self.path) + suffix)
+                if p.exists():
+                    p.replace(Path(str(bad) + suffix))
+            self.rebuilt = True
+            return self._connect()
+
+    rebuilt = False
+
+    def get(self, key: str) -> dict | None:
+        with self._lock:
+            try:
+                row = self._conn.execute("SELECT value FROM results WHERE key = ?", (key,)).fetchone()
+                if row is None:
+                    return None
+                self._conn.execute("UPDATE results SET used = ? WHERE key = ?", (time.time(), key))
+                self._conn.commit()
+                return json.loads(row[0])
+            except (sqlite3.DatabaseError, ValueError) as exc:
+                log.warning("cache read failed (%s); treating as a miss", exc)
+                return None
+
+    def put(self, key: str, value: dict) -> None:
+        text = json.dumps(value)
+        with self._lock:
+            try:
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO results (key, value, size, used) VALUES (?, ?, ?, ?)",
+                    (key, text, len(text), time.time()),
+                )
+                self._conn.commit()
+            except sqlite3.DatabaseError as exc:
+                log.warning("cache write failed (%s); result not cached", exc)
+
+    def size_bytes(self) -> int:
+        with self._lock:
+            row = self._conn.execute("SELECT COALESCE(SUM(size), 0) FROM results").fetchone()
+        return int(row[0])
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT COUNT(*) FROM results").fetchone()[0])
+
+    def trim(self, max_bytes: int) -> None:
+        """Drop least recently used results until the cache fits ``max_bytes``."""
+        with self._lock:
+            total = self._conn.execute("SELECT COALESCE(SUM(size), 0) FROM results").fetchone()[0]
+            if total <= max_bytes:
+                return
+            rows = self._conn.execute("SELECT key, size FROM results ORDER BY used").fetchall()
+            drop = []
+            for key, size in rows:
+                if total <= max_bytes:
+                    break
+                drop.append((key,))
+                total -= size
+            self._conn.executemany("DELETE FROM results WHERE key = ?", drop)
+            self._conn.commit()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._conn.execute("DELETE FROM results")
+            self._conn.commit()
+            self._conn.execute("VACUUM")
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()

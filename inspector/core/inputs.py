@@ -1,0 +1,66 @@
+"""Input sets: a text file (one input per line) or JSONL with ``text`` and optional ``label``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    label: str | None = None
+
+
+def parse_inputs(raw: str, where: str = "inputs", labels: list[str] | None = None) -> list[Example]:
+    lines = raw.splitlines()
+    is_jsonl = any(line.lstrip().startswith("{") for line in lines if line.strip())
+    out: list[Example] = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip() or (not is_jsonl and line.lstrip().startswith("#")):
+            continue
+        if not is_jsonl:
+            out.append(Example(line.strip()))
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{where}:{n}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
+        if not isinstance(obj, dict):
+            raise InputError(f"{where}:{n}: expected an object with a \"text\" field")
+        text = obj.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise InputError(f"{where}:{n}: field \"text\" is missing or empty")
+        label = obj.get("label")
+        if label is not None and not isinstance(label, str):
+            raise InputError(f"{where}:{n}: field \"label\" must be a string")
+        if label is not None and labels is not None and label not in labels:
+            raise InputError(f"{where}:{n}: label {label!r} is not one of the probe's labels {labels}")
+        out.append(Example(text, label))
+    if not out:
+        raise InputError(f"{where}: no inputs found")
+    return out
+
+
+def load_inputs(path: str | Path, labels: list[str] | None = None) -> list[Example]:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read input file ({exc.strerror or exc})") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); re-save it as UTF-8") from exc
+    return parse_inputs(text, str(path), labels)
+
+
+def inputs_hash(examples: list[Example]) -> str:
+    h = hashlib.sha256()
+    for ex in examples:
+        h.update(json.dumps([ex.text, ex.label]).encode())
+    return h.hexdigest()[:16]

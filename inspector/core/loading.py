@@ -1,0 +1,158 @@
+"""Load checkpoints safely and keep a small LRU of resident models (DESIGN.md §4)."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import torch
+
+from .checkpoints import CheckpointInfo, content_hash, inspect_checkpoint
+from .errors import CheckpointError
+
+log = logging.getLogger(__name__)
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach a hub at run time
+os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+
+
+@dataclass
+class LoadedModel:
+    model: torch.nn.Module
+    tokenizer: object
+    info: CheckpointInfo
+    device: torch.device
+    hash: str
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def path(self) -> str:
+        return str(self.info.path)
+
+    @property
+    def n_params(self) -> int:
+        return sum(p.numel() for p in self.model.parameters())
+
+
+def pick_device(preference: str = "auto") -> torch.device:
+    if preference != "auto":
+        return torch.device(preference)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def _dtype_for(device: torch.device) -> torch.dtype:
+    # Faithfulness numbers compare small probability shifts: fp32 on CPU, bf16 where it is fast.
+    if device.type == "cuda" and torch.cuda.is_bf16_supported():
+        return torch.bfloat16
+    return torch.float32
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def load_checkpoint(
+    path,
+    device: str = "auto",
+    trust_remote_code: bool = False,
+    memory_budget: int | None = None,
+) -> LoadedModel:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+
+    info = inspect_checkpoint(path)
+    if info.needs_remote_code and not trust_remote_code:
+        raise CheckpointError(
+            f"{info.path}: config.json asks for custom code (auto_map); it was not run."
+            " Allow trust_remote_code for this checkpoint only if you trust its author"
+        )
+    dev = pick_device(device)
+    dtype = _dtype_for(dev)
+    need = info.estimate_bytes(torch.finfo(dtype).bits // 8)
+    if memory_budget and need > memory_budget:
+        raise CheckpointError(
+            f"{info.path}: needs about {need / 2**30:.1f} GiB, over the memory budget of"
+            f" {memory_budget / 2**30:.1f} GiB (raise it in Preferences)"
+        )
+    kwargs = dict(local_files_only=True, trust_remote_code=trust_remote_code)
+    model_src = tok_src = str(info.path)
+    if info.weight_format == "gguf":
+        kwargs["gguf_file"] = info.path.name
+        model_src = tok_src = str(info.path.parent)
+    else:
+        tok_src = str(info.tokenizer_dir)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(tok_src, **kwargs)
+    except Exception as exc:
+        raise CheckpointError(f"{tok_src}: cannot load tokenizer ({_first_line(exc)})") from exc
+    if not getattr(tokenizer, "is_fast", False):
+        raise CheckpointError(f"{tok_src}: needs a fast tokenizer (tokenizer.json) for character offsets")
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token or tokenizer.convert_ids_to_tokens(0)
+    try:
+        model, loading = AutoModelForCausalLM.from_pretrained(
+            model_src,
+            dtype=dtype,
+            attn_implementation="sdpa",
+            use_safetensors=info.weight_format == "safetensors" or None,
+            output_loading_info=True,
+            **kwargs,
+        )
+    except Exception as exc:
+        raise CheckpointError(f"{info.path}: cannot load model ({_first_line(exc)})") from exc
+    missing = [k for k in loading.get("missing_keys", []) if "lm_head" not in k]
+    if missing:
+        raise CheckpointError(
+            f"{info.path}: {len(missing)} weights missing from the checkpoint (e.g. {missing[0]})"
+        )
+    mismatched = loading.get("mismatched_keys") or []
+    if mismatched:
+        raise CheckpointError(f"{info.path}: weight shape mismatch ({mismatched[0]})")
+    model.eval().to(dev)
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    return LoadedModel(model, tokenizer, info, dev, content_hash(info), list(info.notices))
+
+
+class ModelPool:
+    """Keeps at most ``max_resident`` models; loading another frees the oldest."""
+
+    def __init__(self, max_resident: int = 1, device: str = "auto", memory_budget: int | None = None):
+        self.max_resident = max(1, max_resident)
+        self.device = device
+        self.memory_budget = memory_budget
+        self.trusted: set[str] = set()
+        self._models: OrderedDict[str, LoadedModel] = OrderedDict()
+
+    def get(self, path) -> LoadedModel:
+        key = str(path)
+        if key in self._models:
+            self._models.move_to_end(key)
+            return self._models[key]
+        while len(self._models) >= self.max_resident:
+            self._evict()
+        lm = load_checkpoint(key, self.device, key in self.trusted, self.memory_budget)
+        self._models[key] = lm
+        return lm
+
+    def resident(self) -> list[str]:
+        return list(self._models)
+
+    def _evict(self) -> None:
+        _, lm = self._models.popitem(last=False)
+        del lm
+        gc.collect()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+
+    def clear(self) -> None:
+        while self._models:
+            self._evict()

@@ -1,0 +1,75 @@
+"""Render probe templates into model prompts and find the input inside them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import ProbeError
+
+_SENTINEL = "\uf8ffINPUT\uf8ff"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A prompt string and where the input text sits in it."""
+
+    text: str
+    input_start: int
+    input_end: int
+
+
+def _format(template: str, **fields: str) -> str:
+    # Replace one placeholder at a time so braces inside the input or label stay literal.
+    out = template.replace("{{", "\x00").replace("}}", "\x01")
+    for key, value in fields.items():
+        out = out.replace("{" + key + "}", value.replace("{", "\x02").replace("}", "\x03"))
+    return (
+        out.replace("\x00", "{").replace("\x01", "}").replace("\x02", "{").replace("\x03", "}")
+    )
+
+
+def render(template: str, tokenizer, chat: bool, input_text: str, **fields: str) -> Rendered:
+    message = _format(template, input=_SENTINEL, **fields)
+    pre, _, post = message.partition(_SENTINEL)
+    post = post.replace(_SENTINEL, input_text)
+    message = pre + input_text + post
+    if not chat:
+        return Rendered(message, len(pre), len(pre) + len(input_text))
+    if not getattr(tokenizer, "chat_template", None):
+        raise ProbeError(
+            "the probe sets chat = true but this checkpoint's tokenizer has no chat template"
+            " (set chat = false in the probe)"
+        )
+    full = tokenizer.apply_chat_template(
+        [{"role": "user", "content": message}], tokenize=False, add_generation_prompt=True
+    )
+    at = full.find(message)
+    offset = len(pre)
+    if at < 0:  # templates may trim the message
+        stripped = message.strip()
+        at = full.find(stripped)
+        offset = len(pre) - (len(message) - len(message.lstrip()))
+        if at < 0:
+            raise ProbeError("the chat template changes the message text; cannot locate the input")
+    start = at + offset
+    return Rendered(full, start, start + len(input_text))
+
+
+def encode(tokenizer, rendered: Rendered, chat: bool) -> tuple[list[int], list[tuple[int, int]]]:
+    """Token ids and character offsets of the rendered prompt."""
+    enc = tokenizer(
+        rendered.text,
+        add_special_tokens=not chat,
+        return_offsets_mapping=True,
+    )
+    return list(enc["input_ids"]), [tuple(o) for o in enc["offset_mapping"]]
+
+
+def input_token_offsets(rendered: Rendered, offsets: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Offsets of the tokens overlapping the input, shifted into the input's frame."""
+    out = []
+    for start, end in offsets:
+        if end <= rendered.input_start or start >= rendered.input_end or end <= start:
+            continue
+        out.append((start - rendered.input_start, end - rendered.input_start))
+    return out

@@ -1,0 +1,130 @@
+"""Analysis settings and results, with the JSON of DESIGN.md §7."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+
+from .explanation import Explanation
+from .units import Unit
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that changes the numbers; identical across a timeline."""
+
+    unit: str = "word"  # word | token | span
+    spans: tuple[tuple[int, int], ...] = ()
+    ablation: str = "delete"  # delete | replace
+    filler: str = "…"
+    max_units: int = 256
+    explain: bool = True
+    counterfactual: bool = False
+    sample: bool = False
+    seed: int = 0
+    max_new_tokens: int | None = None  # None: the probe's
+
+    def key(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @property
+    def filler_or_none(self) -> str | None:
+        return self.filler if self.ablation == "replace" else None
+
+    def with_(self, **changes) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Settings:
+        known = {f.name for f in fields(cls)}
+        d = {k: v for k, v in d.items() if k in known}
+        if "spans" in d:
+            d["spans"] = tuple(tuple(s) for s in d["spans"])
+        return cls(**d)
+
+
+@dataclass
+class ExampleResult:
+    input: str
+    labels: list[str]
+    probs: list[float]
+    units: list[Unit] = field(default_factory=list)
+    unit_probs: list[list[float]] = field(default_factory=list)
+    explanation: Explanation | None = None
+    counterfactual: list[dict] | None = None
+    metrics: dict = field(default_factory=dict)
+    seconds: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    gold: str | None = None
+
+    @property
+    def predicted(self) -> int:
+        return max(range(len(self.probs)), key=lambda i: self.probs[i])
+
+    @property
+    def label(self) -> str:
+        return self.labels[self.predicted]
+
+    @property
+    def deltas(self) -> list[float]:
+        return [0.5 * sum(abs(a - b) for a, b in zip(self.probs, q, strict=True)) for q in self.unit_probs]
+
+    @property
+    def signed(self) -> list[float]:
+        k = self.predicted
+        return [q[k] - self.probs[k] for q in self.unit_probs]
+
+    @property
+    def flips(self) -> list[bool]:
+        k = self.predicted
+        return [max(range(len(q)), key=lambda i: q[i]) != k for q in self.unit_probs]
+
+    @property
+    def cited(self) -> list[int]:
+        return self.explanation.cited if self.explanation else []
+
+    def to_dict(self, model: str | None = None, probe: str | None = None) -> dict:
+        out: dict = {}
+        if model is not None:
+            out["model"] = model
+        if probe is not None:
+            out["probe"] = probe
+        out["input"] = self.input
+        if self.gold is not None:
+            out["gold"] = self.gold
+        out["prediction"] = {"label": self.label, "probs": dict(zip(self.labels, self.probs, strict=True))}
+        out["units"] = [
+            {"text": u.text, "start": u.start, "end": u.end, "delta": d, "signed": s, "flips": f,
+             "probs": dict(zip(self.labels, q, strict=True))}
+            for u, d, s, f, q in zip(self.units, self.deltas, self.signed, self.flips, self.unit_probs, strict=True)
+        ]
+        out["explanation"] = (
+            {"text": self.explanation.text, "cited": list(self.explanation.cited),
+             "n_tokens": self.explanation.n_tokens, "n_words": self.explanation.n_words}
+            if self.explanation else None
+        )
+        if self.counterfactual is not None:
+            out["counterfactual"] = self.counterfactual
+        out["metrics"] = self.metrics
+        out["seconds"] = self.seconds
+        if self.notes:
+            out["notes"] = self.notes
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ExampleResult:
+        labels = list(d["prediction"]["probs"])
+        expl = d.get("explanation")
+        return cls(
+            input=d["input"],
+            labels=labels,
+            probs=[d["prediction"]["probs"][k] for k in labels],
+            units=[Unit(u["text"], u["start"], u["end"]) for u in d["units"]],
+            unit_probs=[[u["probs"][k] for k in labels] for u in d["units"]],
+            explanation=Explanation(expl["text"], list(expl["cited"]), expl.get("n_tokens", 0)) if expl else None,
+            counterfactual=d.get("counterfactual"),
+            metrics=d.get("metrics", {}),
+            seconds=d.get("seconds", {}),
+            notes=d.get("notes", []),
+            gold=d.get("gold"),
+        )

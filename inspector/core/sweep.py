@@ -1,0 +1,217 @@
+"""The fast sweep: many variants of one prompt scored with one shared KV prefix (DESIGN.md §5).
+
+The baseline prompt runs once with a KV cache. Every variant shares the baseline's
+tokens up to its first changed token ``f``; only its tail is computed. Tails of many
+variants (and the extra tokens of multi-token verbalizers) are packed into one
+sequence whose 4D attention mask lets each tail see the cached prefix ``[0, f)``
+and its own earlier tokens, nothing else. Logits are projected only where a label
+token is read.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from .scoring import Verbalizers, naive_scores
+from .tasks import TaskState, ensure_task
+
+log = logging.getLogger(__name__)
+ChunkFn = Callable[[list[int], torch.Tensor], None]
+
+
+@dataclass
+class Prefix:
+    ids: list[int]
+    kv: list[tuple[torch.Tensor, torch.Tensor]]
+    first_logprobs: torch.Tensor  # [vocab] after the whole prompt
+
+
+@dataclass
+class _Item:
+    f: int  # visible cache length
+    tail: list[int]
+
+
+def common_prefix(a: list[int], b: list[int]) -> int:
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
+
+
+def _is_oom(exc: BaseException) -> bool:
+    return isinstance(exc, torch.OutOfMemoryError) or "out of memory" in str(exc).lower()
+
+
+class Sweeper:
+    """Scores prompt variants against one baseline for one model and one set of verbalizers."""
+
+    def __init__(self, model, verbs: Verbalizers, max_tokens: int = 384):
+        self.model = model
+        self.verbs = verbs
+        self.max_tokens = max_tokens
+        self.device = next(model.parameters()).device
+        self.dtype = next(model.parameters()).dtype
+        self.packable = self._config_allows_packing()
+        # transformers 5.x renamed past_key_values to cache; accept both.
+        params = inspect.signature(model.forward).parameters
+        self._cache_kw = "cache" if "cache" in params else "past_key_values"
+
+    def _config_allows_packing(self) -> bool:
+        cfg = self.model.config.get_text_config()
+        kinds = set(getattr(cfg, "layer_types", None) or [])
+        if kinds - {"full_attention"} or getattr(cfg, "use_sliding_window", False):
+            return False
+        return getattr(self.model.config, "_attn_implementation", "sdpa") in ("sdpa", "eager")
+
+    @torch.inference_mode()
+    def prefix(self, ids: list[int]) -> Prefix:
+        out = self.model(torch.tensor([ids], device=self.device), use_cache=True, logits_to_keep=1)
+        cache = getattr(out, "cache", None) or out.past_key_values
+        kv = [(layer.keys, layer.values) for layer in cache.layers]
+        first = torch.log_softmax(out.logits[0, -1].float(), -1)
+        prefix = Prefix(list(ids), kv, first)
+        if self.packable and not self._self_check(prefix):
+            log.warning("packed attention disagrees with a plain forward; using the plain path")
+            self.packable = False
+        return prefix
+
+    def _self_check(self, prefix: Prefix) -> bool:
+        if len(prefix.ids) < 2:
+            return True
+        item = _Item(len(prefix.ids) - 1, prefix.ids[-1:])
+        lps, slots = self._forward([item], prefix)
+        got = lps[slots[0][0]]
+        return bool(torch.allclose(got.exp(), prefix.first_logprobs.exp(), atol=1e-4))
+
+    def baseline(self, prefix: Prefix) -> torch.Tensor:
+        """[n_verbalizers] log-probs for the baseline prompt itself."""
+        return self.score(prefix, [prefix.ids])[0]
+
+    def score(
+        self,
+        prefix: Prefix,
+        variants: list[list[int]],
+        task: TaskState | None = None,
+        on_chunk: ChunkFn | None = None,
+    ) -> torch.Tensor:
+        """[n_variants, n_verbalizers] log-probs; ``on_chunk`` streams partial results."""
+        task = ensure_task(task)
+        out = torch.empty(len(variants), len(self.verbs.ids), dtype=torch.float64)
+        if not self.packable:
+            for i, seq in enumerate(variants):
+                task.check()
+                out[i] = naive_scores(self.model, [seq], self.verbs)[0]
+                if on_chunk:
+                    on_chunk([i], out[i : i + 1])
+            return out
+        items = [self._item(prefix.ids, v) for v in variants]
+        pending = list(range(len(items)))
+        while pending:
+            task.check()
+            chunk = self._take_chunk(items, pending)
+            try:
+                lps, slots = self._forward([items[i] for i in chunk], prefix)
+            except RuntimeError as exc:
+                if not _is_oom(exc) or self.max_tokens <= 16:
+                    raise
+                self.max_tokens //= 2
+                log.warning("out of memory in sweep; batch lowered to %d tokens", self.max_tokens)
+                if self.device.type == "cuda":
+                    torch.cuda.empty_cache()
+                continue
+            del pending[: len(chunk)]
+            for j, i in enumerate(chunk):
+                out[i] = self._read(lps, slots[j], prefix)
+            if on_chunk:
+                on_chunk(chunk, out[chunk])
+        return out
+
+    def _item(self, base: list[int], seq: list[int]) -> _Item:
+        if seq == base:
+            return _Item(len(base), [])
+        f = min(common_prefix(base, seq), len(seq) - 1)
+        return _Item(f, list(seq[f:]))
+
+    def _cost(self, item: _Item) -> int:
+        return len(item.tail) + sum(len(self.verbs.ids[v]) - 1 for v in self.verbs.multi)
+
+    def _take_chunk(self, items: list[_Item], pending: list[int]) -> list[int]:
+        chunk, used = [], 0
+        for i in pending:
+            cost = self._cost(items[i])
+            if chunk and used + cost > self.max_tokens:
+                break
+            chunk.append(i)
+            used += cost
+        return chunk
+
+    def _forward(self, items: list[_Item], prefix: Prefix):
+        """One packed forward; returns log-probs at kept positions and per-item slots."""
+        from transformers import DynamicCache
+
+        tokens: list[int] = []
+        positions: list[int] = []
+        segments: list[tuple[int, int, int, tuple[int, int] | None]] = []
+        keep: list[int] = []
+        slots = []
+        for item in items:
+            t0 = len(tokens)
+            tokens += item.tail
+            positions += range(item.f, item.f + len(item.tail))
+            segments.append((t0, len(tokens), item.f, None))
+            first = None
+            if item.tail:
+                first = len(keep)
+                keep.append(len(tokens) - 1)
+            branches = {}
+            end = item.f + len(item.tail)
+            for vi in self.verbs.multi:
+                extra = list(self.verbs.ids[vi][:-1])
+                b0 = len(tokens)
+                tokens += extra
+                positions += range(end, end + len(extra))
+                segments.append((b0, len(tokens), item.f, (t0, t0 + len(item.tail))))
+                branches[vi] = list(range(len(keep), len(keep) + len(extra)))
+                keep += range(b0, len(tokens))
+            slots.append((first, branches))
+        if not tokens:
+            return None, slots
+        n_cache, n_new = len(prefix.ids), len(tokens)
+        mask = torch.full((n_new, n_cache + n_new), torch.finfo(self.dtype).min, dtype=self.dtype)
+        for r0, r1, f, parent in segments:
+            if r1 == r0:
+                continue
+            mask[r0:r1, :f] = 0
+            if parent is not None:
+                mask[r0:r1, n_cache + parent[0] : n_cache + parent[1]] = 0
+            own = mask[r0:r1, n_cache + r0 : n_cache + r1]
+            own.masked_fill_(torch.ones(r1 - r0, r1 - r0, dtype=torch.bool).tril(), 0)
+        with torch.inference_mode():
+            out = self.model(
+                input_ids=torch.tensor([tokens], device=self.device),
+                position_ids=torch.tensor([positions], device=self.device),
+                attention_mask=mask[None, None].to(self.device),
+                use_cache=True,
+                **{self._cache_kw: DynamicCache(ddp_cache_data=prefix.kv)},
+                logits_to_keep=torch.tensor(keep, device=self.device),
+            )
+            lps = torch.log_softmax(out.logits[0].float(), -1).cpu()
+        return lps, slots
+
+    def _read(self, lps, slot, prefix: Prefix) -> torch.Tensor:
+        first_idx, branches = slot
+        first = prefix.first_logprobs.cpu() if first_idx is None else lps[first_idx]
+        row = torch.empty(len(self.verbs.ids), dtype=torch.float64)
+        for vi, vids in enumerate(self.verbs.ids):
+            total = first[vids[0]].item()
+            for k, pos in enumerate(branches.get(vi, [])):
+                total += lps[pos, vids[k + 1]].item()
+            row[vi] = total
+        return row

@@ -1,0 +1,39 @@
+"""Cooperative progress and cancellation for long work (after Orange's TaskState)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from .errors import Cancelled
+
+ProgressFn = Callable[[int, int, str], None]
+
+
+class TaskState:
+    """Passed into long-running core calls; the caller may cancel from any thread."""
+
+    def __init__(self, on_progress: ProgressFn | None = None):
+        self._cancel = threading.Event()
+        self._on_progress = on_progress
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def check(self) -> None:
+        """Stop here if the user cancelled."""
+        if self._cancel.is_set():
+            raise Cancelled()
+
+    def progress(self, done: int, total: int, message: str = "") -> None:
+        self.check()
+        if self._on_progress is not None:
+            self._on_progress(done, total, message)
+
+
+def ensure_task(task: TaskState | None) -> TaskState:
+    return task if task is not None else TaskState()

@@ -1,0 +1,111 @@
+"""Shared fixtures: tiny real models built from configs in tmp dirs (no hub, no downloads)."""
+
+from __future__ import annotations
+
+import os
+import random
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import pytest  # noqa: E402
+
+from inspector.demo import tiny  # noqa: E402
+
+FILLER = "the a food service room staff was is very quite rather and but with of our my".split()
+KEYWORDS = ["great", "awful"]
+SENTIMENT_PROBE = """
+name = "tiny sentiment"
+prompt = "review : {input} . answer :"
+[labels]
+positive = ["good"]
+negative = ["bad"]
+[explanation]
+prompt = "review : {input} . you said {label} . because :"
+max_new_tokens = 4
+"""
+BPE_CORPUS = [
+    "The food was great but the service was painfully slow.",
+    "Review: our zebra spice is the best. Is this review positive or negative?",
+    "Positive negative positive negative. Which words made you answer that?",
+] * 30
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path, monkeypatch):
+    """User dirs (config, cache, data, logs) go to tmp_path in every test."""
+    for var in ("INSPECTOR_CONFIG_DIR", "INSPECTOR_CACHE_DIR", "INSPECTOR_DATA_DIR", "INSPECTOR_LOG_DIR"):
+        monkeypatch.setenv(var, str(tmp_path / "user" / var.split("_")[1].lower()))
+
+
+def _sentences(rng: random.Random, n: int):
+    out = []
+    for _ in range(n):
+        words = rng.sample(FILLER, rng.randint(3, 6))
+        key = rng.choice(KEYWORDS)
+        words.insert(rng.randrange(len(words) + 1), key)
+        out.append((" ".join(words), "good" if key == "great" else "bad"))
+    return out
+
+
+def train_keyword_model(folder, steps: int = 150, seed: int = 0):
+    """A word-level Llama trained for a few seconds: its answer depends on one keyword."""
+    import torch
+
+    torch.manual_seed(seed)
+    rng = random.Random(seed)
+    tok = tiny.word_tokenizer([*FILLER, *KEYWORDS, "review", ":", ".", "answer", "good", "bad",
+                               "you", "said", "because"])
+    model = tiny.build_model(tiny.llama_config(len(tok), hidden=32, layers=1, heads=2), tok, seed)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    model.train()
+    for _ in range(steps):
+        batch = _sentences(rng, 16)
+        seqs = [tok(f"review : {s} . answer : {y}")["input_ids"] for s, y in batch]
+        n = max(map(len, seqs))
+        ids = torch.tensor([s + [tok.pad_token_id] * (n - len(s)) for s in seqs])
+        labels = torch.full_like(ids, -100)
+        for i, s in enumerate(seqs):
+            labels[i, len(s) - 1] = s[-1]  # loss only on the answer word
+        loss = model(input_ids=ids, attention_mask=(ids != tok.pad_token_id).long(), labels=labels).loss
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    model.eval()
+    return tiny.save_checkpoint(model, tok, folder)
+
+
+@pytest.fixture(scope="session")
+def keyword_model(tmp_path_factory):
+    return train_keyword_model(tmp_path_factory.mktemp("keyword") / "model")
+
+
+@pytest.fixture(scope="session")
+def sentiment_probe(tmp_path_factory):
+    path = tmp_path_factory.mktemp("probes") / "sentiment.toml"
+    path.write_text(SENTIMENT_PROBE)
+    return path
+
+
+@pytest.fixture(scope="session")
+def bpe_chat_model(tmp_path_factory):
+    """Byte-level BPE tokenizer with a ChatML template, random tiny Qwen2 weights."""
+    tok = tiny.bpe_tokenizer(BPE_CORPUS)
+    model = tiny.build_model(tiny.qwen2_config(len(tok)), tok)
+    return tiny.save_checkpoint(model, tok, tmp_path_factory.mktemp("bpe") / "qwen2")
+
+
+@pytest.fixture(scope="session")
+def chat_probe(tmp_path_factory):
+    path = tmp_path_factory.mktemp("probes") / "chat.toml"
+    path.write_text(
+        'name = "chat sentiment"\n'
+        'prompt = "Review: {input}\\nIs this review positive or negative? Answer with one word."\n'
+        "chat = true\n"
+        '[labels]\npositive = ["Positive", "positive"]\nnegative = ["Negative", "negative"]\n'
+        '[explanation]\nprompt = "Review: {input}\\nYou answered \\"{label}\\". Which words made you answer that?"\n'
+        "max_new_tokens = 6\n"
+    )
+    return path
