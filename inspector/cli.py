@@ -48,7 +48,8 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def print_example(d: dict, out=sys.stdout) -> None:
+def print_example(d: dict, out=None) -> None:
+    out = out or sys.stdout
     pred = d["prediction"]
     probs = "  ".join(f"{k} {v:.3f}" for k, v in pred["probs"].items())
     print(f"prediction: {pred['label']}   ({probs})", file=out)

@@ -49,15 +49,15 @@ def _check_template(template, where: str, required: set[str], allowed: set[str])
     if not isinstance(template, str) or not template.strip():
         raise ProbeError(f"{where}: must be a non-empty string")
     names = _fields(template, where)
-    missing = required - names
-    if missing:
-        raise ProbeError(f"{where}: must contain {', '.join('{' + m + '}' for m in sorted(missing))}")
     unknown = names - allowed
     if unknown:
         raise ProbeError(
             f"{where}: unknown placeholder {', '.join('{' + u + '}' for u in sorted(unknown))}"
             f" (allowed: {', '.join('{' + a + '}' for a in sorted(allowed))})"
         )
+    missing = required - names
+    if missing:
+        raise ProbeError(f"{where}: must contain {', '.join('{' + m + '}' for m in sorted(missing))}")
     return template
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 
 from .errors import ProbeError
@@ -19,13 +20,14 @@ class Rendered:
 
 
 def _format(template: str, **fields: str) -> str:
-    # Replace one placeholder at a time so braces inside the input or label stay literal.
-    out = template.replace("{{", "\x00").replace("}}", "\x01")
-    for key, value in fields.items():
-        out = out.replace("{" + key + "}", value.replace("{", "\x02").replace("}", "\x03"))
-    return (
-        out.replace("\x00", "{").replace("\x01", "}").replace("\x02", "{").replace("\x03", "}")
-    )
+    # Substitute by parsing, not str.format: values may contain braces, and
+    # a value is never re-read as a template.
+    out = []
+    for literal, name, _spec, _conv in string.Formatter().parse(template):
+        out.append(literal)
+        if name is not None:
+            out.append(fields[name])
+    return "".join(out)
 
 
 def render(template: str, tokenizer, chat: bool, input_text: str, **fields: str) -> Rendered:

@@ -1,0 +1,1 @@
+"""Qt-free report model and writers (HTML, JSON, CSV)."""

@@ -1,0 +1,130 @@
+"""The analysis on tiny real models: the numbers a user reads must be right."""
+
+import pytest
+
+from inspector.core.analysis import Analyzer
+from inspector.core.errors import InputError
+from inspector.core.explanation import Explanation
+from inspector.core.loading import load_checkpoint
+from inspector.core.probe import load_probe, parse_probe
+from inspector.core.results import ExampleResult, Settings
+from inspector.core.scoring import label_probs, naive_scores
+
+
+@pytest.fixture(scope="module")
+def analyzer(keyword_model, sentiment_probe):
+    return Analyzer(load_checkpoint(keyword_model), load_probe(sentiment_probe))
+
+
+def test_trained_keyword_has_the_largest_shift(analyzer):
+    text = "the staff was very great and our room"
+    r = analyzer.analyze(text)
+    assert r.label == "positive"
+    words = [u.text for u in r.units]
+    top = max(range(len(words)), key=lambda i: r.deltas[i])
+    assert words[top] == "great"
+    assert r.deltas[top] > 0.5
+    assert r.flips[top] is True
+    others = [d for i, d in enumerate(r.deltas) if i != top]
+    assert max(others) < r.deltas[top] / 4
+    assert r.signed[top] < 0  # removing the cue lowers p(positive)
+
+
+def test_shifts_equal_plain_forward_passes(analyzer):
+    from inspector.core.units import ablate
+
+    text = "our food was awful but the staff"
+    r = analyzer.analyze(text, Settings(explain=False))
+    seqs = [analyzer.ids(ablate(text, r.units, {i})) for i in range(len(r.units))]
+    ref = label_probs(naive_scores(analyzer.lm.model, seqs, analyzer.verbs), analyzer.verbs)
+    for row, q in zip(ref.tolist(), r.unit_probs, strict=True):
+        assert row == pytest.approx(q, abs=1e-4)
+
+
+def test_events_stream_in_order(analyzer):
+    kinds = []
+    analyzer.sweeper.max_tokens = 8  # force several chunks
+    try:
+        analyzer.analyze("the room was great with our staff", on_event=lambda k, r: kinds.append(k))
+    finally:
+        analyzer.sweeper.max_tokens = 384
+    assert kinds[0] == "prediction"
+    assert kinds.count("units") >= 2
+    assert kinds[-2:] == ["explanation", "done"]
+
+
+def test_filler_replacement_changes_the_variants(analyzer):
+    text = "great food"
+    deleted = analyzer.analyze(text, Settings(explain=False))
+    replaced = analyzer.analyze(text, Settings(explain=False, ablation="replace", filler="the"))
+    assert deleted.unit_probs != replaced.unit_probs
+
+
+def test_comprehensiveness_and_sufficiency(analyzer):
+    text = "the room was great"
+    r = analyzer.analyze(text, Settings(explain=False))
+    k = r.predicted
+    r.explanation = Explanation("because great", cited=[3])
+    prefix = analyzer.sweeper.prefix(analyzer.ids(text))
+    m = analyzer.metrics(text, r, Settings(), prefix)
+    assert m["hit_at_1"] == 1.0 and m["rank"] == 1
+    # removing the cited keyword is exactly unit 3's variant
+    assert m["comprehensiveness"] == pytest.approx(r.probs[k] - r.unit_probs[3][k], abs=1e-6)
+    # keeping only the keyword keeps the answer
+    assert m["sufficiency"] < 0.2
+    assert m["cited_mass"] == pytest.approx(r.deltas[3] / sum(r.deltas))
+
+
+def test_counterfactual_mode(keyword_model, sentiment_probe):
+    probe = parse_probe(
+        sentiment_probe.read_text() + '[counterfactual]\nprompt = "review : {input} . drop {unit} ?"\n'
+        'yes = ["good"]\nno = ["bad"]\n'
+    )
+    an = Analyzer(load_checkpoint(keyword_model), probe)
+    r = an.analyze("the staff was great", Settings(counterfactual=True))
+    assert len(r.counterfactual) == len(r.units)
+    stated = [c["stated_flip"] for c in r.counterfactual]
+    tp = sum(s and m for s, m in zip(stated, r.flips, strict=True))
+    if any(stated):
+        assert r.metrics["cf_precision"] == pytest.approx(tp / sum(stated))
+    assert r.metrics["cf_recall"] == pytest.approx(tp / sum(r.flips))
+
+
+def test_json_round_trip_and_contract(analyzer):
+    r = analyzer.analyze("the food was awful")
+    d = r.to_dict(model="m", probe="p")
+    assert set(d) >= {"model", "probe", "input", "prediction", "units", "explanation", "metrics", "seconds"}
+    assert set(d["units"][0]) >= {"text", "start", "end", "delta", "flips"}
+    assert set(d["explanation"]) >= {"text", "cited"}
+    assert set(d["metrics"]) >= {"hit_at_1", "cited_mass", "comprehensiveness", "sufficiency"}
+    assert {"total", "sweep"} <= set(d["seconds"])
+    back = ExampleResult.from_dict(d)
+    assert back.deltas == pytest.approx(r.deltas)
+    assert back.cited == r.cited
+
+
+def test_explanation_is_reused_when_only_sweep_settings_change(analyzer):
+    text = "the staff was awful"
+    a = analyzer.analyze(text)
+    b = analyzer.analyze(text, Settings(ablation="replace", filler="the"))
+    assert b.explanation.text == a.explanation.text
+    assert "explanation" in b.seconds and b.seconds["explanation"] < a.seconds["explanation"]
+
+
+def test_empty_input_is_a_clear_error(analyzer):
+    with pytest.raises(InputError, match="empty"):
+        analyzer.analyze("   ")
+
+
+def test_token_units_with_bpe_chat_template(bpe_chat_model, chat_probe):
+    an = Analyzer(load_checkpoint(bpe_chat_model), load_probe(chat_probe))
+    text = "Our zebra spice is the best!"
+    units = an.units(text, Settings(unit="token"))
+    assert len(units) >= 6
+    for u in units:
+        assert text[u.start : u.end] == u.text
+    covered = "".join(text[u.start : u.end] for u in units)
+    assert covered.replace(" ", "") == text.replace(" ", "")
+    r = an.analyze(text, Settings(unit="token", explain=False))
+    assert len(r.deltas) == len(units)
+    assert all(0.0 <= d <= 1.0 for d in r.deltas)

@@ -1,0 +1,50 @@
+"""Units and ablation: offsets map back to the input exactly; deletions read naturally."""
+
+import pytest
+
+from inspector.core.errors import InputError
+from inspector.core.units import ablate, keep_only, span_units, word_units
+
+TEXT = "The food was great, but the service was painfully slow."
+
+
+def test_word_units_map_back_exactly():
+    units = word_units(TEXT)
+    assert [u.text for u in units] == "The food was great but the service was painfully slow".split()
+    for u in units:
+        assert TEXT[u.start : u.end] == u.text
+
+
+def test_words_keep_contractions_and_hyphens():
+    assert [u.text for u in word_units("don't re-run it")] == ["don't", "re-run", "it"]
+
+
+@pytest.mark.parametrize(
+    "remove, expected",
+    [
+        ({0}, "food was great, but the service was painfully slow."),
+        ({3}, "The food was, but the service was painfully slow."),
+        ({9}, "The food was great, but the service was painfully."),
+        ({8, 9}, "The food was great, but the service was."),
+    ],
+)
+def test_deletion(remove, expected):
+    assert ablate(TEXT, word_units(TEXT), remove) == expected
+
+
+def test_replacement_keeps_spacing():
+    units = word_units(TEXT)
+    assert ablate(TEXT, units, {1}, "[X]") == "The [X] was great, but the service was painfully slow."
+
+
+def test_keep_only():
+    units = word_units(TEXT)
+    assert keep_only(TEXT, units, {1, 9}) == "food, slow."
+
+
+def test_spans_validated():
+    assert [u.text for u in span_units(TEXT, [(4, 8), (0, 3)])] == ["The", "food"]
+    with pytest.raises(InputError, match="overlaps"):
+        span_units(TEXT, [(0, 5), (4, 8)])
+    with pytest.raises(InputError, match="outside the input"):
+        span_units(TEXT, [(0, 500)])
