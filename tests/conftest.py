@@ -109,3 +109,28 @@ def chat_probe(tmp_path_factory):
         "max_new_tokens = 6\n"
     )
     return path
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_threads():
+    """Fail a test that leaves a worker thread (or any new Python thread) running."""
+    import sys
+    import threading
+
+    before = set(threading.enumerate())
+    yield
+    leftover = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon]
+    worker_mod = sys.modules.get("inspector.qt.worker")
+    running = [w for w in (worker_mod.LIVE_WORKERS if worker_mod else ()) if w.running()]
+    for w in running:
+        w.shutdown()  # do not let one leak cascade into the next test
+    assert not running, f"{len(running)} Worker thread(s) still running after the test"
+    assert not leftover, f"threads left running: {[t.name for t in leftover]}"
+
+
+@pytest.fixture(scope="session")
+def demo_root(tmp_path_factory):
+    """The built-in demo series (inspector.demo.series), built once per test session."""
+    from inspector.demo.series import build_demo
+
+    return build_demo(tmp_path_factory.mktemp("demo") / "demo")

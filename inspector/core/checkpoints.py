@@ -104,7 +104,21 @@ def _inspect_gguf(path: Path) -> CheckpointInfo:
                           tokenizer_dir=path.parent)
 
 
+PARTIAL_PATTERNS = ("*.tmp", "*.partial", "*.incomplete", "tmp*.safetensors", "*.safetensors.*")
+
+
+def _check_not_in_progress(folder: Path) -> None:
+    """Writers (torch, huggingface_hub, rsync) leave temp files behind until a save completes."""
+    partial = sorted({p for pat in PARTIAL_PATTERNS for p in folder.glob(pat) if p.is_file()})
+    partial = [p for p in partial if not p.name.endswith(".index.json")]
+    if partial:
+        raise CheckpointError(
+            f"{partial[0]}: partial file in the checkpoint folder; is it still being written?"
+        )
+
+
 def _weights(folder: Path) -> tuple[str, list[Path]]:
+    _check_not_in_progress(folder)
     index = folder / "model.safetensors.index.json"
     if index.exists():
         try:

@@ -7,6 +7,7 @@ import logging
 import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from unittest import mock
 
 import torch
 
@@ -53,9 +54,51 @@ def _dtype_for(device: torch.device) -> torch.dtype:
     return torch.float32
 
 
+def human_bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GiB"
+
+
+def _describe_mismatch(item) -> str:
+    if isinstance(item, (tuple, list)) and len(item) == 3:
+        key, found, expected = item
+        return f"{key}: file {tuple(found)}, config expects {tuple(expected)}"
+    return str(item)
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+def _load_gguf_model(info: CheckpointInfo, dtype: torch.dtype):
+    """Build the model from the GGUF's config and copy its (dequantised) tensors in.
+
+    transformers' own GGUF path needs ``accelerate``; reading the tensors with its converter and
+    loading them into a model built from the config gives the same weights without it.
+    """
+    from transformers import AutoConfig, AutoModelForCausalLM
+    from transformers import modeling_gguf_pytorch_utils as gguf_utils
+
+    config = AutoConfig.from_pretrained(str(info.path.parent), gguf_file=info.path.name,
+                                        local_files_only=True)
+    model = AutoModelForCausalLM.from_config(config, dtype=dtype, attn_implementation="sdpa")
+    # its tqdm bar ignores transformers' progress-bar switch and would clutter the CLI's stderr
+    with mock.patch.object(gguf_utils, "tqdm", lambda it, **kw: it):
+        parsed = gguf_utils.load_gguf_checkpoint(str(info.path), return_tensors=True, model_to_load=model)
+    tensors = parsed["tensors"]
+    own = model.state_dict()
+    mismatched = [(k, v.shape, own[k].shape) for k, v in tensors.items()
+                  if k in own and own[k].shape != v.shape]
+    if mismatched:
+        return model, {"missing_keys": [], "mismatched_keys": mismatched}
+    result = model.load_state_dict({k: v.to(dtype) for k, v in tensors.items() if k in own}, strict=False)
+    if getattr(model.config, "tie_word_embeddings", False):
+        model.tie_weights()
+    return model, {"missing_keys": list(result.missing_keys), "mismatched_keys": []}
 
 
 def load_checkpoint(
@@ -80,8 +123,8 @@ def load_checkpoint(
     need = info.estimate_bytes(torch.finfo(dtype).bits // 8)
     if memory_budget and need > memory_budget:
         raise CheckpointError(
-            f"{info.path}: needs about {need / 2**30:.1f} GiB, over the memory budget of"
-            f" {memory_budget / 2**30:.1f} GiB (raise it in Preferences)"
+            f"{info.path}: needs about {human_bytes(need)}, over the memory budget of"
+            f" {human_bytes(memory_budget)}; not loaded (raise the budget in Preferences)"
         )
     kwargs = dict(local_files_only=True, trust_remote_code=trust_remote_code)
     model_src = tok_src = str(info.path)
@@ -99,24 +142,39 @@ def load_checkpoint(
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token or tokenizer.convert_ids_to_tokens(0)
     try:
-        model, loading = AutoModelForCausalLM.from_pretrained(
-            model_src,
-            dtype=dtype,
-            attn_implementation="sdpa",
-            use_safetensors=info.weight_format == "safetensors" or None,
-            output_loading_info=True,
-            **kwargs,
-        )
+        if info.weight_format == "gguf":
+            model, loading = _load_gguf_model(info, dtype)
+        else:
+            model, loading = AutoModelForCausalLM.from_pretrained(
+                model_src,
+                dtype=dtype,
+                attn_implementation="sdpa",
+                use_safetensors=info.weight_format == "safetensors" or None,
+                output_loading_info=True,
+                # report mismatches ourselves, in one line naming the tensor, instead of a table
+                ignore_mismatched_sizes=True,
+                **kwargs,
+            )
+    except CheckpointError:
+        raise
     except Exception as exc:
+        if info.weight_format == "pickle" and "weights only load failed" in str(exc).lower():
+            raise CheckpointError(
+                f"{info.weight_files[0]}: pickle holds code, not just tensors; refused"
+                " (loaded with weights_only=True). Use a safetensors copy from a source you trust"
+            ) from exc
         raise CheckpointError(f"{info.path}: cannot load model ({_first_line(exc)})") from exc
     missing = [k for k in loading.get("missing_keys", []) if "lm_head" not in k]
     if missing:
         raise CheckpointError(
             f"{info.path}: {len(missing)} weights missing from the checkpoint (e.g. {missing[0]})"
         )
-    mismatched = loading.get("mismatched_keys") or []
+    mismatched = sorted(loading.get("mismatched_keys") or [], key=str)  # a set in transformers 5
     if mismatched:
-        raise CheckpointError(f"{info.path}: weight shape mismatch ({mismatched[0]})")
+        raise CheckpointError(
+            f"{info.path}: weight shape mismatch with config.json ({_describe_mismatch(mismatched[0])};"
+            f" {len(mismatched)} tensors differ)"
+        )
     model.eval().to(dev)
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     return LoadedModel(model, tokenizer, info, dev, content_hash(info), list(info.notices))

@@ -49,6 +49,32 @@ def _is_oom(exc: BaseException) -> bool:
     return isinstance(exc, torch.OutOfMemoryError) or "out of memory" in str(exc).lower()
 
 
+def _packed_mask(segments, n_cache: int, n_new: int, dtype) -> torch.Tensor:
+    """Additive [n_new, n_cache + n_new] mask, built with a few tensor ops (no per-segment loop).
+
+    A row sees the cache up to its segment's ``f``, its own segment causally, and the
+    whole parent tail of a verbalizer branch.
+    """
+    spans = [s for s in segments if s[1] > s[0]]
+    lengths = torch.tensor([r1 - r0 for r0, r1, _, _ in spans])
+    starts = torch.tensor([r0 for r0, _, _, _ in spans]).repeat_interleave(lengths)
+    f = torch.tensor([fv for _, _, fv, _ in spans]).repeat_interleave(lengths)
+    parents = [p or (0, 0) for _, _, _, p in spans]
+    p_lo = torch.tensor([p[0] for p in parents]).repeat_interleave(lengths)
+    p_hi = torch.tensor([p[1] for p in parents]).repeat_interleave(lengths)
+    rows = torch.arange(n_new)[:, None]
+    cols = torch.arange(n_new)[None, :]
+    own = (cols >= starts[:, None]) & (cols <= rows)
+    parent = (cols >= p_lo[:, None]) & (cols < p_hi[:, None])
+    cache = torch.arange(n_cache)[None, :] < f[:, None]
+    allowed = torch.cat([cache, own | parent], dim=1)
+    return torch.zeros(allowed.shape, dtype=dtype).masked_fill_(~allowed, torch.finfo(dtype).min)
+
+
+def _visible(kv, n: int):
+    return [(k[:, :, :n], v[:, :, :n]) for k, v in kv]
+
+
 class Sweeper:
     """Scores prompt variants against one baseline for one model and one set of verbalizers."""
 
@@ -59,6 +85,7 @@ class Sweeper:
         self.device = next(model.parameters()).device
         self.dtype = next(model.parameters()).dtype
         self.packable = self._config_allows_packing()
+        self._checked = False  # the packed path is verified once per model, on the first prefix
         # transformers 5.x renamed past_key_values to cache; accept both.
         params = inspect.signature(model.forward).parameters
         self._cache_kw = "cache" if "cache" in params else "past_key_values"
@@ -77,9 +104,11 @@ class Sweeper:
         kv = [(layer.keys, layer.values) for layer in cache.layers]
         first = torch.log_softmax(out.logits[0, -1].float(), -1)
         prefix = Prefix(list(ids), kv, first)
-        if self.packable and not self._self_check(prefix):
-            log.warning("packed attention disagrees with a plain forward; using the plain path")
-            self.packable = False
+        if self.packable and not self._checked:
+            self._checked = True
+            if not self._self_check(prefix):
+                log.warning("packed attention disagrees with a plain forward; using the plain path")
+                self.packable = False
         return prefix
 
     def _self_check(self, prefix: Prefix) -> bool:
@@ -183,23 +212,16 @@ class Sweeper:
             slots.append((first, branches))
         if not tokens:
             return None, slots
-        n_cache, n_new = len(prefix.ids), len(tokens)
-        mask = torch.full((n_new, n_cache + n_new), torch.finfo(self.dtype).min, dtype=self.dtype)
-        for r0, r1, f, parent in segments:
-            if r1 == r0:
-                continue
-            mask[r0:r1, :f] = 0
-            if parent is not None:
-                mask[r0:r1, n_cache + parent[0] : n_cache + parent[1]] = 0
-            own = mask[r0:r1, n_cache + r0 : n_cache + r1]
-            own.masked_fill_(torch.ones(r1 - r0, r1 - r0, dtype=torch.bool).tril(), 0)
+        # cache positions no tail in this chunk can see are left out of the attention
+        n_cache, n_new = max(s[2] for s in segments), len(tokens)
+        mask = _packed_mask(segments, n_cache, n_new, self.dtype)
         with torch.inference_mode():
             out = self.model(
                 input_ids=torch.tensor([tokens], device=self.device),
                 position_ids=torch.tensor([positions], device=self.device),
                 attention_mask=mask[None, None].to(self.device),
                 use_cache=True,
-                **{self._cache_kw: DynamicCache(ddp_cache_data=prefix.kv)},
+                **{self._cache_kw: DynamicCache(ddp_cache_data=_visible(prefix.kv, n_cache))},
                 logits_to_keep=torch.tensor(keep, device=self.device),
             )
             lps = torch.log_softmax(out.logits[0].float(), -1).cpu()

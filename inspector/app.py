@@ -1,0 +1,68 @@
+"""GUI entry point: `inspector` with no arguments, `inspector gui [PATH]`, or `inspector-gui`."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from . import __version__
+
+log = logging.getLogger(__name__)
+
+
+def open_demo(win) -> int:
+    """Build the demo series in the worker (progress in the status bar), then open its 'fixed' run."""
+    from .qt.jobs import demo_job
+
+    win.status.busy(0, 0, "building the demo series (first launch, about a minute)…")
+    win.show_message("Building the demo series on first launch; it is cached for next time.", "info")
+    req = win.worker.submit("demo", demo_job())
+
+    def finished(rid: int, root) -> None:
+        if rid != req:
+            return
+        win.status.idle("demo ready")
+        win.banner.hide()
+        win.open_path(Path(root) / "fixed")
+
+    def failed(rid: int, message: str, details: str) -> None:
+        if rid == req:
+            win.status.idle("")
+            win.show_message(f"the demo could not be built: {message}", "error", details)
+
+    win.worker.finished.connect(finished)
+    win.worker.failed.connect(failed)
+    return req
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
+    from .core.logs import setup_logging
+    from .qt.about import APP_ID, app_icon
+    from .qt.main_window import MainWindow
+    from .qt.session_io import restore_last
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setApplicationName("Inspector")
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("inspector")
+    QGuiApplication.setDesktopFileName(APP_ID)
+    app.setWindowIcon(app_icon())
+    setup_logging()
+    log.info("Inspector %s starting", __version__)
+    win = MainWindow()
+    win.resize(1280, 800)
+    if argv:
+        win.open_path(argv[0])
+    elif not restore_last(win):
+        open_demo(win)
+    win.show()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

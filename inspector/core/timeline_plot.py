@@ -1,0 +1,142 @@
+"""What a timeline plot draws, computed from a TimelineResult without any toolkit.
+
+The app's timeline view and the reports both draw from these, so the numbers on screen and
+in an exported report cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import metrics as M
+from .results import ExampleResult
+from .timeline import CheckpointResult, TimelineResult
+
+CURVES = {"hit_at_1": "Hit@1", "coupling": "coupling", "accuracy": "accuracy",
+          "cited_mass": "cited mass", "cct": "CCT"}
+
+
+@dataclass
+class PlotSeries:
+    names: list[str]
+    xs: list[float]  # training step, or the position in the series when steps are unknown
+    x_is_step: bool
+    curves: dict[str, list[float | None]]  # metric -> one value per checkpoint (None: undefined)
+    failed: list[int]  # indexes of checkpoints that could not be analysed
+    n_conflict: list[int | None]
+    boundaries: list[tuple[float, str]] = field(default_factory=list)  # (x, phase starting there)
+
+    def points(self, metric: str) -> tuple[list[float], list[float], list[int]]:
+        """The drawable points of one curve: xs, ys and which checkpoint each point is."""
+        keep = [i for i, v in enumerate(self.curves[metric]) if v is not None]
+        return [self.xs[i] for i in keep], [self.curves[metric][i] for i in keep], keep
+
+
+def _phase(name: str) -> str:
+    return name.rpartition("/")[0]
+
+
+def plot_series(result: TimelineResult) -> PlotSeries:
+    cps = result.checkpoints
+    steps = [c.step for c in cps]
+    x_is_step = bool(cps) and all(s is not None for s in steps) and all(
+        a < b for a, b in zip(steps, steps[1:], strict=False))
+    xs = [float(s) for s in steps] if x_is_step else [float(i) for i in range(len(cps))]
+    curves = {m: [None if c.error else c.metrics.get(m) for c in cps] for m in CURVES}
+    bounds = [((xs[i - 1] + xs[i]) / 2, _phase(cps[i].name)) for i in range(1, len(cps))
+              if _phase(cps[i].name) != _phase(cps[i - 1].name)]
+    return PlotSeries([c.name for c in cps], xs, x_is_step, curves,
+                      [i for i, c in enumerate(cps) if c.error], [c.metrics.get("n_conflict") for c in cps],
+                      bounds)
+
+
+def _fmt(v) -> str:
+    return "—" if v is None else f"{v:.2f}"
+
+
+def hover_text(result: TimelineResult, index: int) -> str:
+    """Every figure of one checkpoint; coupling always carries the size of its conflict set."""
+    c = result.checkpoints[index]
+    head = f"{c.name}" + (f"  (step {c.step})" if c.step is not None else "")
+    if c.error:
+        return f"{head}\nfailed: {c.error}"
+    m = c.metrics
+    n = m.get("n_conflict")
+    if c.name == result.reference:
+        coup = "coupling: reference"
+    else:
+        coup = f"coupling {_fmt(m.get('coupling'))} over |C_t| = {n if n is not None else '—'}" + (
+            f"  (self {_fmt(m.get('self'))}, orig {_fmt(m.get('orig'))})")
+    rows = "   ".join(f"{label} {_fmt(m.get(k))}" for k, label in CURVES.items() if k != "coupling")
+    return f"{head}\n{rows}\n{coup}\nmean explanation words {_fmt(m.get('explanation_words'))}"
+
+
+# -- per-example strip -----------------------------------------------------------------
+
+
+def _agree(ex: ExampleResult, ref: ExampleResult | None) -> float | None:
+    if ref is None or not ex.units or ex.input != ref.input:
+        return None
+    return 1.0 if set(M.top_units(ex.deltas)) & set(M.top_units(ref.deltas)) else 0.0
+
+
+def heat_matrix(result: TimelineResult, mode: str = "hit") -> list[list[float | None]]:
+    """Rows = examples, columns = checkpoints. ``hit``: Hit@1; ``agree``: same top unit as the reference."""
+    ref = next((c for c in result.checkpoints if c.name == result.reference and not c.error), None)
+    rows: list[list[float | None]] = []
+    for i in range(len(result.inputs)):
+        row: list[float | None] = []
+        for c in result.checkpoints:
+            ex = c.examples[i] if not c.error and i < len(c.examples) else None
+            if ex is None:
+                row.append(None)
+            elif mode == "hit":
+                row.append(M.hit_at_1(ex.deltas, ex.cited) if ex.explanation is not None else None)
+            else:
+                row.append(_agree(ex, ref.examples[i] if ref and i < len(ref.examples) else None))
+        rows.append(row)
+    return rows
+
+
+# -- compare two checkpoints -------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    index: int
+    text: str
+    label_a: str
+    label_b: str
+    top_a: str
+    top_b: str
+    cited_a: list[str]
+    cited_b: list[str]
+    tvd: float  # between the two label distributions
+    top_shift: float  # |max Δ at B − max Δ at A|
+    score: float
+
+
+def _top(ex: ExampleResult) -> str:
+    return ", ".join(ex.units[i].text for i in M.top_units(ex.deltas)) if ex.units else ""
+
+
+def _cited(ex: ExampleResult) -> list[str]:
+    return [ex.units[i].text for i in ex.cited]
+
+
+def changes(a: CheckpointResult, b: CheckpointResult) -> list[Change]:
+    """Examples whose label, top unit or cited units differ between A and B, largest change first.
+
+    The score is the TVD of the two label distributions plus the change of the top Δ, so a
+    flipped answer outranks a reworded explanation.
+    """
+    out = []
+    for i, (ea, eb) in enumerate(zip(a.examples, b.examples, strict=False)):
+        tvd = 0.5 * sum(abs(p - q) for p, q in zip(ea.probs, eb.probs, strict=False))
+        shift = abs(max(eb.deltas, default=0.0) - max(ea.deltas, default=0.0))
+        ca, cb = _cited(ea), _cited(eb)
+        if ea.label == eb.label and _top(ea) == _top(eb) and ca == cb:
+            continue
+        out.append(Change(i, ea.input, ea.label, eb.label, _top(ea), _top(eb), ca, cb, tvd, shift, tvd + shift))
+    out.sort(key=lambda c: -c.score)
+    return out

@@ -1,0 +1,1 @@
+"""The desktop app: a thin Qt view over inspector.core (DESIGN.md §4)."""

@@ -1,0 +1,60 @@
+"""Bar chart of measured Δ per unit (pyqtgraph), cited units marked with a diamond."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from ..core.results import ExampleResult
+
+BAR = (230, 90, 40)
+FLIP = (170, 30, 30)
+CITED = (30, 110, 220)
+
+
+class DeltaChart(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setAccessibleName("Measured shift per unit")
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        self.plot.setLabel("left", "Δ (TVD)")
+        self.plot.getAxis("left").enableAutoSIPrefix(False)  # Δ is a probability distance: no "x0.001"
+        self.plot.setYRange(0, 1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.plot)
+        self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brushes=[])
+        self.marks = pg.ScatterPlotItem(symbol="d", size=11, brush=pg.mkBrush(*CITED), pen=None)
+        self.plot.addItem(self.bars)
+        self.plot.addItem(self.marks)
+        self.heights: list[float] = []  # what is drawn, for tests and screen readers
+        self.cited_marks: list[int] = []
+        self._words: list[str] | None = None
+        self._top = None
+
+    def display(self, result: ExampleResult | None) -> None:
+        deltas = result.deltas if result is not None else []
+        units = result.units if result is not None else []
+        flips = result.flips if result is not None else []
+        cited = [i for i in (result.cited if result else []) if i < len(deltas)]
+        xs = list(range(len(deltas)))
+        brushes = [pg.mkBrush(*(FLIP if f else BAR)) for f in flips]
+        self.bars.setOpts(x=xs, height=deltas, width=0.7, brushes=brushes)
+        self.marks.setData(x=cited, y=[deltas[i] + 0.04 for i in cited])
+        self.heights, self.cited_marks = list(deltas), cited
+        words = [u.text[:10] for u in units]
+        if words != self._words:  # axis and range only change with the units, not per batch
+            self._words = words
+            self.plot.getAxis("bottom").setTicks([list(enumerate(words))])
+            self.plot.setXRange(-0.6, max(len(units), 1) - 0.4)
+        top = round(max(0.1, min(1.0, max(deltas, default=0.0) * 1.2 + 0.05)), 1)
+        if top != self._top:
+            self._top = top
+            self.plot.setYRange(0, top)
+        self.setToolTip(
+            "Measured Δ per unit: bar height = TVD when the unit is removed; dark bars flip the "
+            "label; ◆ marks units the explanation cites"
+        )

@@ -1,0 +1,335 @@
+"""The main window: editor, stated-vs-measured, prediction, pickers and the probe dock."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.analysis import torch_threads
+from ..core.cache import ResultCache
+from ..core.errors import InspectorError
+from ..core.inputs import Example, load_inputs
+from ..core.loading import ModelPool
+from ..core.prefs import Preferences
+from ..core.probe import Probe, load_probe
+from ..core.results import ExampleResult, Settings
+from . import opening, session_io, window_actions
+from .controller import AnalysisController
+from .editor_panel import EditorPanel
+from .pickers import CheckpointPicker, ExamplesList
+from .prediction_panel import PredictionPanel
+from .probe_editor import ProbeEditor
+from .spans import carry_spans
+from .stated_panel import StatedPanel
+from .status import MessageBanner, StatusWidgets
+from .worker import Worker
+
+log = logging.getLogger(__name__)
+AUTOSAVE_MS = 500
+PAINT_MS = 120  # streaming results are painted at most this often  # a kill -9 loses at most the edit made in the last half second
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, prefs: Preferences | None = None, autosave: bool = True):
+        super().__init__()
+        self.setWindowTitle("Inspector")
+        self.setObjectName("InspectorMainWindow")
+        self.setAcceptDrops(True)
+        self.setDockOptions(QMainWindow.DockOption.AllowTabbedDocks | QMainWindow.DockOption.AnimatedDocks)
+        self.prefs = prefs or Preferences.load()
+        self.worker = Worker(
+            ModelPool(self.prefs.resident_models, self.prefs.device, self.prefs.memory_budget), ResultCache()
+        )
+        self.analysis = AnalysisController(self.worker, self)
+        self.analysis.settings = Settings(unit=self.prefs.unit)
+        if self.prefs.threads:
+            torch_threads(self.prefs.threads)
+        self.series = None  # inspector.core.series.Series, or None for a single checkpoint
+        self.series_path: str | None = None
+        self.checkpoints: list[tuple[str, str]] = []  # (name, path) in series order
+        self.inputs: list[Example] = []
+        self.inputs_path: str | None = None
+        self.current_input: int | None = None
+        self.menus: dict = {}
+        self._restoring = False
+        self.undo_stack = QUndoStack(self)
+        self._paint_timer = QTimer(self, singleShot=True, interval=PAINT_MS)
+        self._paint_timer.timeout.connect(self._paint_later)
+        self._paint_pending = False
+        self._build()
+        window_actions.install(self)
+        self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
+        self._autosave.timeout.connect(self.save_session)
+        self.autosave_enabled = autosave
+        self._install_extensions()
+
+    # -- layout ----------------------------------------------------------------
+    def _build(self) -> None:
+        self.banner = MessageBanner()
+        self.editor_panel = EditorPanel(self.undo_stack)
+        self.editor = self.editor_panel.editor
+        self.stated = StatedPanel()
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.editor_panel)
+        split.addWidget(self.stated)
+        split.setSizes([130, 470])
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(self.banner)
+        lay.addWidget(split, 1)
+        self.setCentralWidget(central)
+
+        self.picker = CheckpointPicker()
+        bar = QToolBar("Checkpoint")
+        bar.setObjectName("toolbar.checkpoint")
+        self.series_label = QLabel("no series")
+        self.series_label.setToolTip("The open series or checkpoint (File ▸ Open, or drop a folder here)")
+        bar.addWidget(self.series_label)
+        bar.addWidget(self.picker)
+        self.addToolBar(bar)
+
+        self.examples = ExamplesList()
+        self.prediction = PredictionPanel()
+        self.probe_editor = ProbeEditor()
+        self.examples_dock = self._dock("Examples", self.examples, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.prediction_dock = self._dock("Prediction", self.prediction, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.probe_dock = self._dock("Probe", self.probe_editor, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.prediction_dock, self.probe_dock)
+        self.prediction_dock.raise_()
+        self.status = StatusWidgets(self.statusBar())
+
+        self.picker.chosen.connect(self.open_checkpoint)
+        self.examples.picked.connect(self.load_example)
+        self.editor.edited.connect(self._on_edited)
+        self.editor_panel.pin_requested.connect(self.pin_baseline)
+        self.probe_editor.applied.connect(self.set_probe)
+        self.status.cancel_requested.connect(self.analysis.cancel)
+        a = self.analysis
+        a.partial.connect(self._paint)
+        a.done.connect(self._on_done)
+        a.baseline_ready.connect(lambda _r: self._paint_prediction())
+        a.failed.connect(lambda m, d: self.show_message(m, "error", d))
+        a.cleared.connect(lambda: self._paint(None, "cleared"))
+        self.worker.progress.connect(self._on_progress)
+        self.worker.started.connect(
+            lambda rid, kind: kind == "analyze" and self.status.busy(0, 0, "predicting…"))
+        self.worker.cancelled.connect(lambda rid: self.status.idle("cancelled"))
+
+    def _dock(self, title: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock.{title.lower()}")
+        dock.setWidget(widget)
+        self.add_panel(dock, area)
+        return dock
+
+    def add_panel(self, dock: QDockWidget, area=Qt.DockWidgetArea.BottomDockWidgetArea) -> None:
+        """Add a movable, closable dock; it is listed under View and its place is saved in the session."""
+        if not dock.objectName():
+            dock.setObjectName(f"dock.{dock.windowTitle().lower()}")
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        if "View" in self.menus:
+            self.menus["View"].addAction(dock.toggleViewAction())
+
+    def _install_extensions(self) -> None:
+        # Panels written elsewhere (timeline, compare, preferences, about, report export) hook in
+        # here with one line each, so this file never has to learn about them.
+        from . import about, preferences, report_export, timeline_view
+
+        preferences.install(self)
+        about.install(self)
+        report_export.install(self)
+        timeline_view.install(self)
+
+    # -- what is open ------------------------------------------------------------
+    @property
+    def probe(self) -> Probe | None:
+        return self.analysis.probe
+
+    @property
+    def settings(self) -> Settings:
+        return self.analysis.settings
+
+    @property
+    def current_result(self) -> ExampleResult | None:
+        return self.analysis.current
+
+    def current_checkpoint(self) -> str | None:
+        return self.analysis.checkpoint
+
+    def open_path(self, path) -> bool:
+        """A checkpoint folder, a .gguf file or a series folder; returns whether it opened."""
+        return opening.open_path(self, Path(path))
+
+    def open_checkpoint(self, name_or_path: str) -> None:
+        path = dict(self.checkpoints).get(name_or_path, name_or_path)
+        if path == self.analysis.checkpoint:
+            return
+        self.analysis.checkpoint = path
+        self.picker.select(path)
+        self.status.model.setText(f"{Path(path).name} · loading")
+        self.analysis.refresh_all()
+        self.changed()
+
+    def set_probe(self, probe: Probe) -> None:
+        self.analysis.probe = probe
+        if self.probe_editor.text() != probe.source:
+            self.probe_editor.load(probe.source, probe.path)
+        self.analysis.refresh_all()
+        self.changed()
+
+    def open_probe(self, path) -> None:
+        try:
+            probe = load_probe(path)
+        except InspectorError as exc:
+            self.show_message(str(exc), "error")
+            return
+        self.probe_editor.load(probe.source, probe.path)
+        self.set_probe(probe)
+
+    def set_settings(self, settings: Settings) -> None:
+        self.analysis.settings = settings
+        self.analysis.refresh_all()
+        self.changed()
+
+    def open_inputs(self, path) -> None:
+        try:
+            examples = load_inputs(path, self.probe.label_names if self.probe else None)
+        except InspectorError as exc:
+            self.show_message(str(exc), "error")
+            return
+        self.inputs_path = str(path)
+        self.set_inputs(examples)
+
+    def set_inputs(self, examples: list[Example], current: int | None = None) -> None:
+        self.inputs = list(examples)
+        self.examples.set_examples(self.inputs, current)
+        self.changed()
+
+    def load_example(self, index: int) -> None:
+        if 0 <= index < len(self.inputs):
+            self.current_input = index
+            self.examples.blockSignals(True)
+            self.examples.setCurrentRow(index)
+            self.examples.blockSignals(False)
+            ex = self.inputs[index]
+            self.set_input(ex.text, ex.label)
+            self.pin_baseline()
+
+    def set_input(self, text: str, gold: str | None = None) -> None:
+        """Replace the input (undoable) and analyze it at once; the first input becomes the baseline."""
+        self.editor.set_text(text, "Load input")
+        self.analysis.set_text(text, gold, immediate=True)
+        if self.editor_panel.baseline is None:
+            self.pin_baseline()
+
+    def pin_baseline(self) -> None:
+        text = self.editor.text()
+        self.editor_panel.set_baseline(text)
+        self.analysis.pin(text)
+        self.changed()
+
+    # -- painting ----------------------------------------------------------------
+    def _on_edited(self, text: str) -> None:
+        st = self.analysis.settings
+        if st.unit == "span" and st.spans and text != self.analysis.text:
+            self.analysis.settings = st.with_(spans=carry_spans(st.spans, self.analysis.text, text))
+        if text != self.analysis.text:
+            gold = self.analysis.gold if self._is_current_example(text) else None
+            self.analysis.set_text(text, gold)
+        self._paint(self.analysis.current, "edit")
+        self.changed()
+
+    def _is_current_example(self, text: str) -> bool:
+        i = self.current_input
+        return i is not None and 0 <= i < len(self.inputs) and self.inputs[i].text == text
+
+    def _paint(self, result: ExampleResult | None, stage: str) -> None:
+        """Paint now when the request is done, else at most every PAINT_MS (streaming never floods)."""
+        if stage in ("done", "edit", "cleared") or not self._paint_timer.isActive():
+            self._paint_timer.stop()
+            self._paint_now()
+            if stage not in ("done", "edit", "cleared"):
+                self._paint_timer.start()  # swallow the next few events; the timer paints the latest
+        else:
+            self._paint_pending = True
+
+    def _paint_later(self) -> None:
+        if self._paint_pending:
+            self._paint_pending = False
+            self._paint_now()
+
+    def _paint_now(self) -> None:
+        result = self.analysis.current
+        shown = result if (result is not None and result.input == self.editor.text()) else None
+        self.editor.show_result(shown)
+        self.stated.display(shown, self.settings.counterfactual)
+        self._paint_prediction()
+
+    def _paint_prediction(self) -> None:
+        cur = self.analysis.current
+        if cur is not None and cur.input != self.editor.text():
+            cur = None
+        self.prediction.display(cur, self.analysis.baseline)
+
+    def _on_progress(self, req_id: int, done: int, total: int, message: str) -> None:
+        self.status.busy(done, total, message)
+
+    def _on_done(self, outcome) -> None:
+        self._paint(outcome.result, "done")
+        hit = " · cache hit" if outcome.cache_hit else ""
+        self.status.model.setText(f"{outcome.model_line}{hit}")
+        secs = outcome.result.seconds.get("total")
+        self.status.idle(f"done in {secs:.2f} s" if secs and not outcome.cache_hit else "done")
+        for note in outcome.result.notes:
+            self.show_message(note, "warning")
+
+    def show_message(self, text: str, level: str = "info", details: str = "") -> None:
+        """A non-modal banner (errors offer "Copy details"); also logged."""
+        getattr(log, {"error": "error", "warning": "warning"}.get(level, "info"))("%s", text)
+        self.banner.show_message(text, level, details)
+        self.statusBar().showMessage(text, 8000)
+
+    # -- sessions ------------------------------------------------------------------
+    def changed(self) -> None:
+        """Something worth keeping changed: autosave soon (debounced)."""
+        if self.autosave_enabled and not self._restoring:
+            self._autosave.start()
+
+    def save_session(self, path=None) -> None:
+        session_io.save(self, path)
+
+    def restore_session(self, session) -> None:
+        session_io.restore(self, session)
+
+    def closeEvent(self, e):  # noqa: N802 - Qt's name
+        if self.autosave_enabled:
+            self._autosave.stop()
+            self.save_session()
+        self.worker.shutdown()
+        super().closeEvent(e)
+
+    def dragEnterEvent(self, e):  # noqa: N802 - Qt's name
+        if e.mimeData().hasUrls():
+            e.acceptProposedAction()
+
+    def dropEvent(self, e):  # noqa: N802 - Qt's name
+        for url in e.mimeData().urls():
+            if url.isLocalFile():
+                self.open_path(url.toLocalFile())
+                break

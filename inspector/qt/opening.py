@@ -1,0 +1,83 @@
+"""Opening things: a checkpoint, a .gguf file or a series folder (with a probe and inputs beside it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..core.checkpoints import inspect_checkpoint
+from ..core.errors import InspectorError
+
+PROBE_NAMES = ("probe.toml",)
+INPUT_NAMES = ("inputs.jsonl", "inputs.txt")
+
+
+def _is_checkpoint(path: Path) -> bool:
+    return path.suffix == ".gguf" or (path / "config.json").is_file()
+
+
+def _discover(path: Path):
+    from ..core.series import discover_series
+
+    return discover_series(path)
+
+
+def _beside(path: Path, names: tuple[str, ...]) -> Path | None:
+    for folder in (path if path.is_dir() else path.parent, path.parent, path.parent.parent):
+        for name in names:
+            if (folder / name).is_file():
+                return folder / name
+    return None
+
+
+def open_path(win, path: Path) -> bool:
+    """Point the window at ``path``; problems are shown non-modally and leave the session as it was."""
+    path = path.expanduser()
+    if not path.exists():
+        win.show_message(f"{path}: no such file or folder", "error")
+        return False
+    try:
+        if _is_checkpoint(path):
+            inspect_checkpoint(path)  # a clear one-line message now rather than at load time
+            win.series, entries = None, [(path.name, str(path))]
+        else:
+            series = _discover(path)
+            entries = [(e.name, str(e.path)) for e in series.entries if not e.excluded]
+            if not entries:
+                raise InspectorError(f"{path}: no checkpoints found in this folder")
+            win.series = series
+            if series.skipped:
+                rel, why = series.skipped[0]
+                more = f" and {len(series.skipped) - 1} more" if len(series.skipped) > 1 else ""
+                win.show_message(f"skipped {rel} ({why}){more}: not checkpoints", "info")
+    except InspectorError as exc:
+        win.show_message(str(exc), "error")
+        return False
+    win.series_path = str(path)
+    win.series_label.setText(f"  Series: <b>{path.name}</b>  ")
+    win.series_label.setToolTip(str(path))
+    win.checkpoints = entries
+    win.picker.set_entries(entries)
+    if win.probe is None and (probe := _beside(path, PROBE_NAMES)):
+        win.open_probe(probe)
+    if not win.inputs and (inputs := _beside(path, INPUT_NAMES)):
+        win.open_inputs(inputs)
+    if win.probe is None and not win._restoring:
+        win.probe_dock.show()
+        win.probe_dock.raise_()
+        win.show_message("No probe yet: open one (Ctrl+Shift+P) or write one in the Probe dock, then Apply",
+                         "warning")
+    remember(win, str(path))
+    win.open_checkpoint(entries[-1][1] if len(entries) > 1 else entries[0][1])
+    if not win.editor.text() and win.inputs and not win._restoring:
+        win.load_example(0)
+    return True
+
+
+def remember(win, path: str) -> None:
+    win.prefs.add_recent(path)
+    try:
+        win.prefs.save()
+    except OSError:
+        pass
+    if hasattr(win, "refresh_recent_menu"):
+        win.refresh_recent_menu()

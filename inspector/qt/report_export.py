@@ -1,0 +1,200 @@
+"""File ▸ Export report… (Ctrl+E): the last timeline as HTML, JSON, CSV or PDF.
+
+The report itself is built by ``inspector.reports`` (Qt-free); this module only finds the data,
+asks for a path, runs the timeline on the worker when none was run yet, and prints PDFs.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QObject, QRectF, QSize, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QImage,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+    QTextDocument,
+)
+from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QFileDialog
+
+from ..core.errors import InputError, InspectorError
+from ..core.timeline import TimelineResult, run_timeline
+from ..reports.html import render_html
+from ..reports.model import Report, build_report, collect_provenance
+from ..reports.write import SUFFIXES, write_report
+
+FILTERS = "HTML report (*.html);;PDF (*.pdf);;JSON (*.json);;CSV tables (*.csv)"
+_SVG = re.compile(r"<svg\b[^>]*>.*?</svg>", re.S)
+_SIZE = re.compile(r'width="(\d+)" height="(\d+)"')
+
+
+def svg_image(svg: str, scale: float = 2.0) -> QImage:
+    """Rasterise one of the report's charts (the PDF engine cannot draw inline SVG)."""
+    w, h = (int(v) for v in _SIZE.search(svg).groups())
+    if "xmlns=" not in svg:
+        svg = svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
+    img = QImage(QSize(int(w * scale), int(h * scale)), QImage.Format.Format_ARGB32)
+    img.fill(0xFFFFFFFF)
+    painter = QPainter(img)
+    QSvgRenderer(QByteArray(svg.encode("utf-8"))).render(
+        painter, QRectF(0, 0, w * scale, h * scale)
+    )
+    painter.end()
+    return img
+
+
+def write_pdf(html: str, path: str | Path) -> None:
+    """Print the report's HTML to PDF through Qt; charts become embedded images."""
+    doc = QTextDocument()
+    images = []
+
+    def to_img(m: re.Match) -> str:
+        svg = m.group(0)
+        w, h = _SIZE.search(svg).groups()
+        images.append(svg_image(svg))
+        return f'<img src="chart{len(images) - 1}" width="{w}" height="{h}">'
+
+    html = _SVG.sub(to_img, html)
+    for i, img in enumerate(images):
+        doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"chart{i}"), img)
+    doc.setHtml(html)
+    writer = QPdfWriter(str(path))
+    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    writer.setPageOrientation(QPageLayout.Orientation.Portrait)
+    writer.setResolution(130)  # page ≈ 1000 CSS px wide, like the screen layout
+    writer.setTitle(
+        doc.metaInformation(QTextDocument.MetaInformation.DocumentTitle) or "Inspector report"
+    )
+    doc.print_(writer)
+
+
+def export(report: Report, path: str | Path) -> list[Path]:
+    """Write ``report`` by the path's suffix (.html .json .csv, or .pdf through Qt)."""
+    path = Path(path)
+    if path.suffix.lower() == ".pdf":
+        write_pdf(render_html(report), path)
+        return [path]
+    return write_report(report, path)
+
+
+def report_for(
+    result: TimelineResult, device: str, compare: tuple[str, str] | None = None
+) -> Report:
+    timeline = result.to_dict()
+    return build_report(timeline, collect_provenance(timeline, device=device), compare=compare)
+
+
+def _compare_pair(view, result: TimelineResult) -> tuple[str, str] | None:
+    """A and B as picked in the compare dialog, when it was opened on this timeline."""
+    dlg = getattr(view, "compare_dialog", None)
+    names = {c.name for c in result.checkpoints if not c.error}
+    try:
+        a, b = dlg.a.currentText(), dlg.b.currentText()
+    except (AttributeError, RuntimeError):  # no dialog yet, or Qt already deleted it
+        return None
+    return (a, b) if a in names and b in names and a != b else None
+
+
+def last_timeline(win) -> tuple[TimelineResult | None, tuple[str, str] | None]:
+    """The timeline the window last ran (the view's first), and the compare pair picked in it."""
+    view = getattr(win, "timeline", None)
+    for owner in (view, getattr(win, "timeline_view", None), win):
+        for attr in ("result", "last_result", "timeline_result"):
+            value = getattr(owner, attr, None) if owner is not None else None
+            if isinstance(value, TimelineResult):
+                return value, _compare_pair(view, value)
+    return None, None
+
+
+class ReportExporter(QObject):
+    exported = Signal(list)  # the paths written
+    failed = Signal(str)
+
+    def __init__(self, win):
+        super().__init__(win)
+        self.win = win
+        self._pending: tuple[int, Path] | None = None
+        win.worker.finished.connect(self._on_finished)
+        win.worker.failed.connect(lambda rid, msg, _d: self._on_failed(rid, msg))
+        win.worker.cancelled.connect(lambda rid: self._on_failed(rid, "report cancelled"))
+
+    def ask_and_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self.win, "Export report", "report.html", FILTERS)
+        if path:
+            self.export_to(path)
+
+    def export_to(self, path: str | Path) -> None:
+        """Write the last timeline now, or run one on the worker first (progress in the status bar)."""
+        path = Path(path)
+        if path.suffix.lower() not in (*SUFFIXES, ".pdf"):
+            self._fail(
+                str(InputError(f"{path}: unknown report format; use .html, .pdf, .json or .csv"))
+            )
+            return
+        result, pair = last_timeline(self.win)
+        if result is not None:
+            self._write(result, path, pair)
+            return
+        win = self.win
+        if win.series is None or win.probe is None or not win.inputs:
+            self._fail("export report: open a series folder, a probe and an input set first")
+            return
+        series, probe, inputs, settings = win.series, win.probe, list(win.inputs), win.settings
+
+        def job(pool, task, emit):
+            return run_timeline(
+                series, probe, inputs, settings, pool=pool, cache=win.worker.cache, task=task
+            )
+
+        self._pending = (win.worker.submit("report", job), path)
+        win.show_message("running the timeline for the report…", "info")
+
+    def _device(self) -> str:
+        from ..core.loading import pick_device
+
+        return str(pick_device(getattr(self.win.prefs, "device", "auto")))
+
+    def _write(self, result: TimelineResult, path: Path, pair=None) -> None:
+        try:
+            paths = export(report_for(result, self._device(), pair), path)
+        except (InspectorError, OSError, ValueError, KeyError) as exc:
+            self._fail(f"export report: {exc}")
+            return
+        self.win.show_message(f"report written: {', '.join(str(p) for p in paths)}", "info")
+        self.exported.emit([str(p) for p in paths])
+
+    def _fail(self, message: str) -> None:
+        self.win.show_message(message, "error")
+        self.failed.emit(message)
+
+    def _on_finished(self, req_id: int, payload) -> None:
+        if self._pending and self._pending[0] == req_id:
+            path = self._pending[1]
+            self._pending = None
+            self.win.timeline_result = payload  # a second export reuses it
+            self._write(payload, path)
+
+    def _on_failed(self, req_id: int, message: str) -> None:
+        if self._pending and self._pending[0] == req_id:
+            self._pending = None
+            self._fail(f"export report: {message}")
+
+
+def install(win) -> None:
+    win.report_exporter = ReportExporter(win)
+    act = QAction("Export &report…", win)
+    act.setShortcut("Ctrl+E")
+    act.setStatusTip("Write the timeline, compare view and examples as HTML, PDF, JSON or CSV")
+    act.triggered.connect(win.report_exporter.ask_and_export)
+    menu = win.menus["File"]
+    quit_act = next((a for a in menu.actions() if a.text().replace("&", "") == "Quit"), None)
+    menu.insertAction(quit_act, act)
+    if quit_act is not None:
+        menu.insertSeparator(quit_act)
+    win.addAction(act)
+    win.export_report_action = act

@@ -1,0 +1,401 @@
+"""The timeline dock: metric curves over the checkpoints of a run, a per-example strip, and a run button.
+
+The numbers come from ``core.timeline.run_timeline`` on the window's worker; what is drawn comes
+from ``core.timeline_plot`` so reports draw the same thing.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.inputs import Example
+from ..core.metrics import METRIC_HELP
+from ..core.series import Series, SeriesEntry
+from ..core.timeline import TimelineResult, run_timeline
+from ..core.timeline_plot import CURVES, heat_matrix, hover_text, plot_series
+
+COLORS = {"hit_at_1": (30, 110, 220), "coupling": (200, 40, 40), "accuracy": (40, 150, 60),
+          "cited_mass": (150, 90, 200), "cct": (230, 140, 20)}
+SHOWN = ("hit_at_1", "coupling", "accuracy")
+KIND = "timeline"
+
+
+class CheckpointList(QListWidget):
+    """Checkpoints with a checkbox each (unchecked = excluded); drag or Ctrl+↑/↓ to reorder."""
+
+    def __init__(self):
+        super().__init__()
+        self.setDragDropMode(QListWidget.DragDropMode.InternalMove)
+        self.setToolTip("Untick to exclude a checkpoint; drag or Ctrl+Up/Ctrl+Down to reorder")
+
+    def set_series(self, series: Series) -> None:
+        self.clear()
+        for e in series.entries:
+            item = QListWidgetItem(e.name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked if e.excluded else Qt.CheckState.Checked)
+            self.addItem(item)
+
+    def apply_to(self, series: Series) -> None:
+        series.reorder([self.item(i).text() for i in range(self.count())])
+        for i in range(self.count()):
+            series.exclude(self.item(i).text(), self.item(i).checkState() != Qt.CheckState.Checked)
+
+    def move(self, by: int) -> None:
+        row = self.currentRow()
+        to = row + by
+        if row < 0 or not 0 <= to < self.count():
+            return
+        self.insertItem(to, self.takeItem(row))
+        self.setCurrentRow(to)
+
+    def keyPressEvent(self, e):  # noqa: N802 - Qt's name
+        if e.modifiers() & Qt.KeyboardModifier.ControlModifier and e.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+            self.move(-1 if e.key() == Qt.Key.Key_Up else 1)
+        else:
+            super().keyPressEvent(e)
+
+
+class TimelineView(QWidget):
+    checkpoint_done = Signal(object)  # CheckpointResult, as each one streams in
+    timeline_done = Signal(object)  # TimelineResult
+
+    def __init__(self, window):
+        super().__init__()
+        self.win = window
+        self.setAccessibleName("Timeline")
+        self.result: TimelineResult | None = None
+        self.series: Series | None = None
+        self.req_id: int | None = None
+        self._partial: list = []
+        self._build()
+        w = window.worker
+        w.event.connect(self._on_event)
+        w.progress.connect(self._on_progress)
+        w.finished.connect(self._on_finished)
+        w.failed.connect(self._on_failed)
+        w.cancelled.connect(self._on_cancelled)
+
+    # -- layout ------------------------------------------------------------------
+    def _build(self) -> None:
+        bar = QHBoxLayout()
+        self.toggles: dict[str, QCheckBox] = {}
+        for key, label in CURVES.items():
+            box = QCheckBox(label)
+            box.setChecked(key in SHOWN)
+            box.setToolTip(METRIC_HELP.get(key, label))
+            box.toggled.connect(self.redraw)
+            self.toggles[key] = box
+            bar.addWidget(box)
+        bar.addStretch(1)
+        self.reference = QComboBox()
+        self.reference.setToolTip("The checkpoint coupling is measured against (default: the first)")
+        ref_label = QLabel("&Reference:")
+        ref_label.setBuddy(self.reference)
+        bar.addWidget(ref_label)
+        bar.addWidget(self.reference)
+        self.run_button = QPushButton("&Run timeline")
+        self.run_button.setToolTip("Analyse every ticked checkpoint on the input set (Ctrl+T)")
+        self.run_button.clicked.connect(self.run)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.compare_button = QPushButton("Compare A|&B…")
+        self.compare_button.setToolTip("Two checkpoints side by side and the examples that changed")
+        self.compare_button.clicked.connect(self.open_compare)
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(160)
+        for wdg in (self.run_button, self.cancel_button, self.progress, self.compare_button):
+            bar.addWidget(wdg)
+
+        self.checkpoints = CheckpointList()
+        up, down = QPushButton("▲"), QPushButton("▼")
+        up.setToolTip("Move up (Ctrl+Up)")
+        down.setToolTip("Move down (Ctrl+Down)")
+        up.clicked.connect(lambda: self.checkpoints.move(-1))
+        down.clicked.connect(lambda: self.checkpoints.move(1))
+        side = QWidget()
+        sl = QVBoxLayout(side)
+        sl.setContentsMargins(0, 0, 0, 0)
+        sl.addWidget(self.checkpoints, 1)
+        ud = QHBoxLayout()
+        ud.addWidget(up)
+        ud.addWidget(down)
+        sl.addLayout(ud)
+
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setMenuEnabled(False)
+        self.plot.addLegend(offset=(5, 5))
+        self.plot.setLabel("left", "metric")
+        self.plot.setYRange(-1, 1)
+        self.plot.scene().sigMouseMoved.connect(self._on_hover)
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.failed_marks = pg.ScatterPlotItem(symbol="x", size=14, pen=pg.mkPen(200, 0, 0, width=2))
+        self.failed_marks.setToolTip("checkpoint could not be analysed")
+
+        self.heat_mode = QComboBox()
+        self.heat_mode.addItem("Hit@1", "hit")
+        self.heat_mode.addItem("top unit = reference's", "agree")
+        self.heat_mode.setToolTip("Per example and checkpoint: is the top-Δ unit cited, or the same as "
+                                  "at the reference? Click a cell to open that example there.")
+        self.heat_mode.currentIndexChanged.connect(self.redraw)
+        self.heat = pg.PlotWidget(background="w")
+        self.heat.setMenuEnabled(False)
+        self.heat.setMouseEnabled(x=False, y=False)
+        self.heat.invertY(True)
+        self.heat.setLabel("left", "example")
+        self.heat_image = pg.ImageItem()
+        self.heat_image.setLookupTable(np.array([[220, 60, 50], [60, 170, 80], [235, 235, 235]], np.ubyte))
+        self.heat_image.setLevels((0, 2))
+        self.heat.addItem(self.heat_image)
+        self.heat.scene().sigMouseClicked.connect(self._on_heat_click)
+        heat_box = QWidget()
+        hl = QVBoxLayout(heat_box)
+        hl.setContentsMargins(0, 0, 0, 0)
+        hl.addWidget(self.heat_mode)
+        hl.addWidget(self.heat, 1)
+
+        self.info = QLabel("Run ▸ Run timeline (Ctrl+T) analyses every checkpoint on the input set.")
+        self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.info.setWordWrap(True)
+
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.plot)
+        right.addWidget(heat_box)
+        right.setSizes([220, 120])
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(side)
+        split.addWidget(right)
+        split.setSizes([170, 700])
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addLayout(bar)
+        lay.addWidget(split, 1)
+        lay.addWidget(self.info)
+
+    # -- the series ----------------------------------------------------------------
+    def sync_series(self) -> Series | None:
+        """Take the window's series (or its checkpoints) unless the user already arranged one."""
+        win = self.win
+        names = [n for n, _p in getattr(win, "checkpoints", [])]
+        if win.series is not None:
+            fresh = copy.deepcopy(win.series)
+        elif names:
+            paths = dict(win.checkpoints)
+            fresh = Series(Path(paths[names[0]]).parent, [SeriesEntry(n, Path(paths[n]), None) for n in names])
+        else:
+            return None
+        if self.series is None or sorted(self.series.names()) != sorted(fresh.names()):
+            self.series = fresh
+            self.checkpoints.set_series(fresh)
+            self.reference.clear()
+            self.reference.addItems([e.name for e in fresh.active()])
+        return self.series
+
+    def inputs(self) -> list[Example]:
+        if self.win.inputs:
+            return list(self.win.inputs)
+        text = self.win.editor.text() if hasattr(self.win, "editor") else ""
+        return [Example(text)] if text.strip() else []
+
+    # -- running --------------------------------------------------------------------
+    def run(self) -> None:
+        series = self.sync_series()
+        probe, examples = self.win.probe, self.inputs()
+        if series is None or probe is None or not examples:
+            self.win.show_message("The timeline needs a series, a probe and at least one input", "warning")
+            return
+        self.checkpoints.apply_to(series)
+        job_series = copy.deepcopy(series)
+        ref = self.reference.currentText() or None
+        if ref is not None and job_series.find(ref).excluded:
+            ref = None
+        settings, cache = self.win.settings, self.win.worker.cache
+
+        def job(pool, task, emit):
+            return run_timeline(job_series, probe, examples, settings, reference=ref, pool=pool, cache=cache,
+                                task=task, on_checkpoint=lambda c: emit("checkpoint", c))
+
+        self._partial = []
+        self._ctx = (str(series.root), ref or job_series.active()[0].name, settings, probe, examples,
+                     [e.name for e in job_series.active()])
+        self.req_id = self.win.worker.submit(KIND, job)
+        self.run_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress.setRange(0, 0)
+
+    def cancel(self) -> None:
+        if self.req_id is not None:
+            self.win.worker.cancel(self.req_id)
+
+    def _on_event(self, req_id: int, kind: str, payload) -> None:
+        if req_id != self.req_id or kind != "checkpoint":
+            return
+        self._partial.append(payload)
+        root, ref, settings, probe, examples, order = self._ctx
+        got = {c.name: c for c in self._partial}
+        self.result = TimelineResult(root, ref, [got[n] for n in order if n in got], settings, probe, examples)
+        self.redraw()
+        self.checkpoint_done.emit(payload)
+
+    def _on_progress(self, req_id: int, done: int, total: int, msg: str) -> None:
+        if req_id == self.req_id:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+            self.progress.setFormat(f"{done}/{total}")
+            self.progress.setToolTip(msg)
+
+    def _end(self, note: str) -> None:
+        self.req_id = None
+        self.run_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1 if note == "done" else 0)
+        self.info.setText(note)
+        if hasattr(self.win, "status"):  # the status bar showed this run's progress too
+            self.win.status.idle(note.split(" — ")[0])
+
+    def _on_finished(self, req_id: int, result) -> None:
+        if req_id != self.req_id:
+            return
+        self.result = result
+        failed = [c.name for c in result.checkpoints if c.error]
+        self._end("done" + (f" — could not analyse: {', '.join(failed)}" if failed else ""))
+        self.redraw()
+        self.timeline_done.emit(result)
+
+    def _on_failed(self, req_id: int, msg: str, details: str) -> None:
+        if req_id == self.req_id:
+            self._end(f"timeline failed: {msg}")
+            self.win.show_message(msg, "error", details)
+
+    def _on_cancelled(self, req_id: int) -> None:
+        if req_id == self.req_id:
+            self._end("cancelled — finished checkpoints are cached; Run again resumes")
+
+    # -- drawing ----------------------------------------------------------------------
+    def redraw(self) -> None:
+        self.plot.clear()
+        self.curves = {}
+        self.plotted = None
+        if self.result is None or not self.result.checkpoints:
+            self.heat_image.clear()
+            return
+        ps = self.plotted = plot_series(self.result)
+        self.plot.setLabel("bottom", "training step" if ps.x_is_step else "checkpoint")
+        for x, phase in ps.boundaries:
+            line = pg.InfiniteLine(pos=x, angle=90, pen=pg.mkPen(120, 120, 120, style=Qt.PenStyle.DashLine),
+                                   label=phase or "/", labelOpts={"position": 0.95, "color": (90, 90, 90)})
+            self.plot.addItem(line)
+        for key, box in self.toggles.items():
+            if not box.isChecked():
+                continue
+            xs, ys, idx = ps.points(key)
+            item = pg.PlotDataItem(xs, ys, pen=pg.mkPen(*COLORS[key], width=2), symbol="o", symbolSize=9,
+                                   symbolBrush=pg.mkBrush(*COLORS[key]), name=CURVES[key])
+            item.setData(xs, ys, data=idx)
+            item.sigPointsClicked.connect(self._on_points_clicked)
+            self.plot.addItem(item)
+            self.curves[key] = item
+        self.failed_marks.setData([ps.xs[i] for i in ps.failed], [0.0] * len(ps.failed), data=ps.failed)
+        self.plot.addItem(self.failed_marks)
+        self._draw_heat()
+
+    def _draw_heat(self) -> None:
+        rows = heat_matrix(self.result, self.heat_mode.currentData())
+        if not rows:
+            self.heat_image.clear()
+            return
+        grid = np.array([[2 if v is None else (1 if v >= 0.5 else 0) for v in r] for r in rows], float)
+        self.heat_image.setImage(grid.T, levels=(0, 2), autoLevels=False)
+        names = [c.name.rpartition("/")[2] for c in self.result.checkpoints]
+        self.heat.getAxis("bottom").setTicks([[(i + 0.5, n) for i, n in enumerate(names)]])
+        self.heat.getAxis("left").setTicks([[(i + 0.5, str(i + 1)) for i in range(len(rows))]])
+        self.heat_matrix = rows
+
+    # -- interaction --------------------------------------------------------------------
+    def _on_points_clicked(self, _item, points, _ev=None) -> None:
+        if len(points):
+            self.open_point(int(points[0].data()))
+
+    def open_point(self, index: int) -> None:
+        """Open checkpoint ``index`` of the result in the editor; the current input reruns there."""
+        cp = self.result.checkpoints[index]
+        names = dict(getattr(self.win, "checkpoints", []))
+        self.win.open_checkpoint(cp.name if cp.name in names else cp.path)
+
+    def open_cell(self, row: int, col: int) -> None:
+        """Open example ``row`` at checkpoint ``col``."""
+        self.open_point(col)
+        ex = self.result.inputs[row]
+        self.win.set_input(ex.text, ex.label)
+
+    def _on_heat_click(self, ev) -> None:
+        if self.result is None or not self.heat.sceneBoundingRect().contains(ev.scenePos()):
+            return
+        pos = self.heat_image.mapFromScene(ev.scenePos())
+        col, row = int(pos.x()), int(pos.y())
+        if 0 <= row < len(self.result.inputs) and 0 <= col < len(self.result.checkpoints):
+            self.open_cell(row, col)
+
+    def _on_hover(self, scene_pos) -> None:
+        ps = getattr(self, "plotted", None)
+        if ps is None or not ps.xs:
+            return
+        x = self.plot.getPlotItem().vb.mapSceneToView(scene_pos).x()
+        i = min(range(len(ps.xs)), key=lambda k: abs(ps.xs[k] - x))
+        text = hover_text(self.result, i)
+        self.info.setText(text.replace("\n", "  ·  "))
+        self.plot.setToolTip(text)
+
+    def open_compare(self) -> None:
+        from .compare_view import CompareDialog
+
+        dlg = CompareDialog(self.win, self)
+        dlg.show()
+        self.compare_dialog = dlg
+
+
+def install(win) -> None:
+    view = TimelineView(win)
+    dock = QDockWidget("Timeline", win)
+    dock.setObjectName("dock.timeline")
+    dock.setWidget(view)
+    win.add_panel(dock, Qt.DockWidgetArea.BottomDockWidgetArea)
+    win.timeline = view
+    if hasattr(win, "status"):  # the status bar's Cancel stops whatever its progress bar shows
+        win.status.cancel_requested.connect(view.cancel)
+    win.timeline_dock = dock
+    act = QAction("Run &timeline", win)
+    act.setShortcut(QKeySequence("Ctrl+T"))
+    act.setStatusTip("Analyse every checkpoint of the series on the input set")
+    act.triggered.connect(lambda: (dock.show(), dock.raise_(), view.run()))
+    cmp_act = QAction("&Compare checkpoints A|B…", win)
+    cmp_act.setShortcut(QKeySequence("Ctrl+Shift+T"))
+    cmp_act.triggered.connect(view.open_compare)
+    menu = win.menus.get("Run")
+    for a in (act, cmp_act):
+        if menu is not None:
+            menu.addAction(a)
+        win.addAction(a)
+    win.run_timeline_action = act

@@ -1,0 +1,199 @@
+"""Menus, actions and keyboard shortcuts of the main window."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+from ..core.units import UNIT_KINDS
+from .spans import add_span
+
+KS = QKeySequence.StandardKey
+
+
+def _act(win, menu, text, slot, shortcut=None, tip=None, checkable=False) -> QAction:
+    act = QAction(text, win)
+    if shortcut is not None:
+        act.setShortcut(shortcut)
+    if tip:
+        act.setStatusTip(tip)
+        act.setToolTip(tip)
+    act.setCheckable(checkable)
+    act.triggered.connect(slot)
+    win.menus[menu].addAction(act)
+    win.addAction(act)  # shortcuts work whichever dock has focus
+    return act
+
+
+def install(win) -> None:
+    mb = win.menuBar()
+    for name in ("File", "Edit", "View", "Run", "Help"):
+        win.menus[name] = mb.addMenu(f"&{name}")
+    _file(win)
+    _edit(win)
+    _view(win)
+    _run(win)
+    win.menus["Help"].addAction("Keyboard shortcuts", lambda: win.show_message(shortcut_help(win), "info"))
+
+
+def _file(win) -> None:
+    _act(win, "File", "&Open folder…", lambda: _open_folder(win), KS.Open, "Open a checkpoint or series folder")
+    _act(win, "File", "Open .&gguf file…", lambda: _open_gguf(win), "Ctrl+Shift+O", "Open a single GGUF checkpoint")
+    _act(win, "File", "Open &probe…", lambda: _open_probe(win), "Ctrl+Shift+P", "Open a probe TOML file")
+    _act(win, "File", "Open &inputs…", lambda: _open_inputs(win), "Ctrl+Shift+I", "Open an input set")
+    win.recent_menu = win.menus["File"].addMenu("Open &recent")
+    win.refresh_recent_menu = lambda: _refresh_recent(win)
+    _refresh_recent(win)
+    win.menus["File"].addSeparator()
+    _act(win, "File", "&Save probe", lambda: _save_probe(win, False), KS.Save, "Save the probe file")
+    _act(win, "File", "Save probe &as…", lambda: _save_probe(win, True), KS.SaveAs)
+    win.menus["File"].addSeparator()
+    _act(win, "File", "&Quit", win.close, KS.Quit)
+    pe = win.probe_editor
+    pe.save_btn.clicked.connect(lambda: _save_probe(win, False))
+    pe.save_as_btn.clicked.connect(lambda: _save_probe(win, True))
+    pe.open_requested.connect(lambda: _open_probe(win))
+    apply = QAction("Apply probe", win, shortcut="Ctrl+Shift+Return", triggered=pe.apply)
+    win.addAction(apply)
+
+
+def _edit(win) -> None:
+    undo = win.undo_stack.createUndoAction(win, "&Undo")
+    undo.setShortcut(KS.Undo)
+    redo = win.undo_stack.createRedoAction(win, "&Redo")
+    redo.setShortcut(KS.Redo)
+    win.menus["Edit"].addActions([undo, redo])
+    win.menus["Edit"].addSeparator()
+    ed = win.editor
+    _act(win, "Edit", "&Delete unit", lambda: ed.delete_unit(), "Ctrl+D", "Delete the unit at the cursor")
+    _act(win, "Edit", "&Replace unit…", lambda: ed.open_popup("replace"), "F2", "Replace the unit at the cursor")
+    _act(win, "Edit", "&Insert after unit…", lambda: ed.open_popup("insert"), "Ctrl+Return",
+         "Insert a word after the unit at the cursor")
+    _act(win, "Edit", "Select &next unit", lambda: ed.select_unit(1), "Alt+Right")
+    _act(win, "Edit", "Select &previous unit", lambda: ed.select_unit(-1), "Alt+Left")
+    win.menus["Edit"].addSeparator()
+    _act(win, "Edit", "&Pin as baseline", win.pin_baseline, "Ctrl+B", "Pin the current input as the baseline")
+    _act(win, "Edit", "Focus input", lambda: ed.setFocus(), "Ctrl+L")
+
+
+def _view(win) -> None:
+    diff = _act(win, "View", "&Before/after view", lambda on: _toggle_diff(win, on), "Ctrl+Shift+B",
+                checkable=True)
+    diff.setChecked(True)
+    win.menus["View"].addSeparator()
+    for dock in (win.examples_dock, win.prediction_dock, win.probe_dock):
+        win.menus["View"].addAction(dock.toggleViewAction())
+    win.examples_dock.toggleViewAction().setShortcut("Ctrl+1")
+    win.prediction_dock.toggleViewAction().setShortcut("Ctrl+2")
+    win.probe_dock.toggleViewAction().setShortcut("Ctrl+3")
+
+
+def _run(win) -> None:
+    _act(win, "Run", "&Run now", win.analysis.run_now, "F5", "Analyze the current input now")
+    _act(win, "Run", "&Cancel", win.analysis.cancel, "Esc", "Cancel the running analysis")
+    _act(win, "Run", "&Previous checkpoint", lambda: win.picker.step(-1), "Ctrl+PgUp")
+    _act(win, "Run", "&Next checkpoint", lambda: win.picker.step(1), "Ctrl+PgDown")
+    _act(win, "Run", "Previous example", lambda: win.load_example((win.current_input or 0) - 1), "Alt+Up")
+    _act(win, "Run", "Next example", lambda: win.load_example((win.current_input or 0) + 1), "Alt+Down")
+    win.menus["Run"].addSeparator()
+    units = win.menus["Run"].addMenu("&Units")
+    group = QActionGroup(win)
+    win.unit_actions = {}
+    for i, kind in enumerate(k for k in UNIT_KINDS if k != "span"):
+        act = QAction(f"{kind}s", win, checkable=True)
+        act.setShortcut(f"Ctrl+Alt+{i + 1}")
+        act.setChecked(win.settings.unit == kind)
+        act.triggered.connect(lambda _c, k=kind: win.set_settings(win.settings.with_(unit=k)))
+        group.addAction(act)
+        units.addAction(act)
+        win.addAction(act)
+        win.unit_actions[kind] = act
+    _act(win, "Run", "&Mark selection as a unit", lambda: _mark_span(win), "Ctrl+M",
+         "Make the selected text one unit (span mode)")
+    _act(win, "Run", "C&lear marked units", lambda: win.set_settings(win.settings.with_(unit="word", spans=())),
+         "Ctrl+Shift+M", "Back to word units")
+    win.cf_action = _act(win, "Run", "Counter&factual mode",
+                         lambda on: win.set_settings(win.settings.with_(counterfactual=on)),
+                         "Ctrl+Shift+F", "Also ask, per unit, whether removing it changes the answer",
+                         checkable=True)
+    _act(win, "Run", "Ablate by re&placing…", lambda: _ask_filler(win), None,
+         "Replace units with a filler instead of deleting them")
+    _act(win, "Run", "Ablate by &deleting", lambda: win.set_settings(win.settings.with_(ablation="delete")))
+
+
+def _mark_span(win) -> None:
+    c = win.editor.textCursor()
+    a, b = c.selectionStart(), c.selectionEnd()
+    text = win.editor.text()
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    if a == b:
+        win.show_message("Select some text first, then mark it as a unit (Ctrl+M)", "info")
+        return
+    spans = win.settings.spans if win.settings.unit == "span" else ()
+    win.set_settings(win.settings.with_(unit="span", spans=add_span(spans, (a, b))))
+
+
+def _toggle_diff(win, on: bool) -> None:
+    win.editor_panel.show_diff = on
+    win.editor_panel.refresh()
+
+
+def _ask_filler(win) -> None:
+    text, ok = QInputDialog.getText(win, "Filler", "Replace each unit with:", text=win.settings.filler)
+    if ok and text:
+        win.set_settings(win.settings.with_(ablation="replace", filler=text))
+
+
+def _open_folder(win) -> None:
+    path = QFileDialog.getExistingDirectory(win, "Open a checkpoint or series folder")
+    if path:
+        win.open_path(path)
+
+
+def _open_gguf(win) -> None:
+    path, _ = QFileDialog.getOpenFileName(win, "Open a GGUF checkpoint", "", "GGUF (*.gguf)")
+    if path:
+        win.open_path(path)
+
+
+def _open_probe(win) -> None:
+    path, _ = QFileDialog.getOpenFileName(win, "Open a probe", "", "Probe (*.toml)")
+    if path:
+        win.open_probe(path)
+
+
+def _open_inputs(win) -> None:
+    path, _ = QFileDialog.getOpenFileName(win, "Open inputs", "", "Inputs (*.jsonl *.txt);;All files (*)")
+    if path:
+        win.open_inputs(path)
+
+
+def _save_probe(win, ask: bool) -> None:
+    path = win.probe_editor.path
+    if ask or not path:
+        path, _ = QFileDialog.getSaveFileName(win, "Save probe", path or "probe.toml", "Probe (*.toml)")
+    if path:
+        win.probe_editor.save(path)
+        win.changed()
+
+
+def _refresh_recent(win) -> None:
+    win.recent_menu.clear()
+    for i, path in enumerate(win.prefs.recent[:10]):
+        act = win.recent_menu.addAction(f"&{(i + 1) % 10} {Path(path).name}  —  {path}")
+        act.triggered.connect(lambda _c, p=path: win.open_path(p))
+    win.recent_menu.setEnabled(bool(win.prefs.recent))
+
+
+def shortcut_help(win) -> str:
+    rows = []
+    for menu in win.menus.values():
+        for act in menu.actions():
+            if not act.shortcut().isEmpty():
+                rows.append(f"{act.text().replace('&', '')}: {act.shortcut().toString()}")
+    return " · ".join(rows)

@@ -1,0 +1,330 @@
+"""One self-contained HTML file: inline CSS and SVG, no scripts, no external addresses."""
+
+from __future__ import annotations
+
+from html import escape
+
+from ..core.metrics import METRIC_HELP
+from ..core.timeline_plot import CURVES, plot_series
+from .model import Report, timeline_result, top_unit
+from .svg import line_chart, paired_bars
+
+CSS = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#222;max-width:980px;margin:24px auto;padding:0 16px}
+h1{font-size:22px;margin-bottom:4px}h2{font-size:18px;border-bottom:1px solid #ccc;padding-bottom:3px;margin-top:28px}
+h3{font-size:15px;margin-bottom:4px}.sub{color:#666}
+table{border-collapse:collapse;margin:8px 0;font-size:13px}.wide{overflow-x:auto}th,td{border:1px solid #ddd;padding:3px 7px;text-align:right}
+th:first-child,td:first-child{text-align:left}th{background:#f4f4f4}
+svg{max-width:100%;height:auto;font-family:system-ui,sans-serif}
+.units{line-height:2.1}.u{padding:2px 3px;border-radius:3px;margin:0 1px}
+.u.cited{outline:2px solid #222;font-weight:600;text-decoration:underline}.u sup{font-size:9px}
+.expl{background:#f7f7f7;border-left:3px solid #888;padding:6px 10px;margin:6px 0}
+.cols{display:flex;gap:16px}.cols>div{flex:1}pre{background:#f7f7f7;padding:8px;white-space:pre-wrap;font-size:12px}
+.err{color:#a00}.small{font-size:12px;color:#555}
+@media print{body{max-width:none;margin:0}h2{break-after:avoid}section,.ex,svg{break-inside:avoid}
+.u{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+"""
+
+HEADERS = {
+    "top_delta": "top Δ",
+    "hit_at_1": "Hit@1",
+    "cited_mass": "cited mass",
+    "cct": "CCT",
+    "comprehensiveness": "compre&shy;hensive&shy;ness",
+    "sufficiency": "suffi&shy;ciency",
+    "explanation_words": "expl. words",
+    "n_conflict": "|C|",
+    "self": "Self",
+    "orig": "Orig",
+}
+SUMMARY = (
+    "accuracy",
+    "top_delta",
+    "hit_at_1",
+    "cited_mass",
+    "comprehensiveness",
+    "sufficiency",
+    "cct",
+    "explanation_words",
+    "n_conflict",
+    "self",
+    "orig",
+    "coupling",
+)
+
+
+def fmt(v, spec: str = ".3f") -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, bool) or isinstance(v, int):
+        return str(int(v))
+    return format(v, spec)
+
+
+def coupling_text(metrics: dict, is_reference: bool) -> str:
+    """Coupling is never a bare number: it always carries the size of its conflict set."""
+    if is_reference:
+        return "reference"
+    n = metrics.get("n_conflict") or 0
+    c = metrics.get("coupling")
+    return f"{c:+.2f} (n={n})" if n and c is not None else f"— (n={n})"
+
+
+def tint(delta: float, vmax: float) -> str:
+    a = 0 if vmax <= 0 else min(delta / vmax, 1.0)
+    return f"background:rgba(214,39,40,{0.08 + 0.6 * a:.2f})"
+
+
+def summary_table(r: Report) -> str:
+    ref = r.timeline.get("reference")
+    head = "".join(
+        f'<th title="{escape(METRIC_HELP.get(k, ""))}">{HEADERS.get(k, escape(k))}</th>'
+        for k in SUMMARY
+    )
+    rows = []
+    for c in r.timeline["checkpoints"]:
+        name = escape(c["name"]) + (" <b>(reference)</b>" if c["name"] == ref else "")
+        step = fmt(c.get("step"))
+        if c.get("error"):
+            rows.append(
+                f'<tr><td>{name}</td><td>{step}</td><td colspan="{len(SUMMARY)}" class="err">'
+                f"skipped: {escape(c['error'])}</td></tr>"
+            )
+            continue
+        m = c["metrics"]
+        cells = [
+            coupling_text(m, c["name"] == ref) if k == "coupling" else fmt(m.get(k))
+            for k in SUMMARY
+        ]
+        rows.append(
+            f"<tr><td>{name}</td><td>{step}</td>"
+            + "".join(f"<td>{escape(v)}</td>" for v in cells)
+            + "</tr>"
+        )
+    return (
+        f'<div class="wide"><table><tr><th>checkpoint</th><th>step</th>{head}</tr>{"".join(rows)}'
+        "</table></div>"
+    )
+
+
+def timeline_plots(r: Report) -> str:
+    """The same series the app's timeline view plots (``core.timeline_plot.plot_series``)."""
+    tr = timeline_result(r.timeline)
+    if all(c.error for c in tr.checkpoints):
+        return "<p>No checkpoint could be analysed.</p>"
+    ps = plot_series(tr)
+    ok = [i for i in range(len(ps.xs)) if i not in ps.failed]
+    curves = [
+        (CURVES[k], [(ps.xs[i], ps.curves[k][i]) for i in ok])
+        for k in CURVES
+        if k != "coupling" and any(ps.curves[k][i] is not None for i in ok)
+    ]
+    coup = [
+        (k, [(ps.xs[i], tr.checkpoints[i].metrics.get(k)) for i in ok]) for k in ("self", "orig")
+    ] + [("coupling", [(ps.xs[i], ps.curves["coupling"][i]) for i in ok])]
+    notes = {
+        ps.xs[i]: ("ref" if ps.names[i] == tr.reference else f"n={ps.n_conflict[i] or 0}")
+        for i in ok
+    }
+    low = min((y for _, pts in curves for _, y in pts if y is not None), default=0.0)
+    x_label = "step" if ps.x_is_step else "checkpoint (series order)"
+    return line_chart(
+        curves,
+        "Behaviour and explanation metrics over training",
+        x_label=x_label,
+        y_range=(-1.0 if low < 0 else 0.0, 1.0),
+    ) + line_chart(
+        coup,
+        "Coupling against the reference (n = conflict set size)",
+        x_label=x_label,
+        y_range=(-1.0, 1.0),
+        point_notes=notes,
+    )
+
+
+def units_html(ex: dict) -> str:
+    units = ex.get("units") or []
+    text = ex["input"]
+    cited = set((ex.get("explanation") or {}).get("cited", []))
+    vmax = max((u["delta"] for u in units), default=0.0)
+    out, pos = [], 0
+    for i, u in enumerate(units):
+        out.append(escape(text[pos : u["start"]]))
+        cls = "u cited" if i in cited else "u"
+        out.append(
+            f'<span class="{cls}" style="{tint(u["delta"], vmax)}" title="Δ {u["delta"]:.3f}'
+            f'{", flips" if u.get("flips") else ""}">{escape(text[u["start"] : u["end"]])}'
+            f"{'<sup>◆</sup>' if i in cited else ''}</span>"
+        )
+        pos = u["end"]
+    out.append(escape(text[pos:]))
+    return f'<div class="units">{"".join(out)}</div>'
+
+
+def example_block(ex: dict, heading: str) -> str:
+    p = ex["prediction"]
+    probs = ", ".join(f"{escape(k)} {v:.3f}" for k, v in p["probs"].items())
+    expl = ex.get("explanation")
+    said = (
+        f'<div class="expl">explanation: “{escape(expl["text"])}”</div>'
+        if expl
+        else '<div class="small">no explanation requested</div>'
+    )
+    m = ex.get("metrics", {})
+    mets = " · ".join(
+        f"{escape(k)} {fmt(m[k])}"
+        for k in ("hit_at_1", "rank", "cited_mass", "comprehensiveness", "sufficiency")
+        if k in m
+    )
+    gold = f" · gold <b>{escape(ex['gold'])}</b>" if ex.get("gold") else ""
+    return (
+        f'<div class="ex"><h3>{escape(heading)}</h3>{units_html(ex)}'
+        f"<div>prediction <b>{escape(p['label'])}</b> ({probs}){gold}</div>{said}"
+        f'<div class="small">{mets}</div></div>'
+    )
+
+
+def compare_section(r: Report) -> str:
+    if not r.compare:
+        return "<p>Fewer than two checkpoints were analysed: nothing to compare.</p>"
+    a, b = r.compare["a"], r.compare["b"]
+    ca, cb = r.checkpoint(a), r.checkpoint(b)
+    rows = "".join(
+        f"<tr><td>{escape(c['input'])}</td><td>{c['score']:.3f}</td><td>{escape(c['label_a'])} → "
+        f"{escape(c['label_b'])}</td><td>{escape(str(c['top_a']))} → {escape(str(c['top_b']))}</td>"
+        f"<td>{escape(', '.join(c['cited_a']) or '—')} → {escape(', '.join(c['cited_b']) or '—')}</td>"
+        f"<td>{'yes' if c['explanation_changed'] else ''}</td></tr>"
+        for c in r.compare["changes"]
+    )
+    out = [
+        f"<p>A = <b>{escape(a)}</b>, B = <b>{escape(b)}</b>. Inputs whose label, top unit or cited "
+        "units changed, largest change first (prediction TVD + change of the top Δ).</p>",
+        "<table><tr><th>input</th><th>change</th><th>label A → B</th><th>top unit A → B</th>"
+        f"<th>cited A → B</th><th>explanation changed</th></tr>{rows}</table>",
+    ]
+    for i in r.selected:
+        if i >= len(ca["examples"]) or i >= len(cb["examples"]):
+            continue
+        ea, eb = ca["examples"][i], cb["examples"][i]
+        labels = [u["text"] for u in ea["units"]]
+        if labels == [u["text"] for u in eb["units"]]:
+            out.append(
+                paired_bars(
+                    labels,
+                    [u["delta"] for u in ea["units"]],
+                    [u["delta"] for u in eb["units"]],
+                    (f"A: {a}", f"B: {b}"),
+                    set(ea["explanation"]["cited"] if ea.get("explanation") else []),
+                    set(eb["explanation"]["cited"] if eb.get("explanation") else []),
+                )
+            )
+        out.append(
+            f'<div class="cols"><div>{example_block(ea, "A: " + a)}</div>'
+            f"<div>{example_block(eb, 'B: ' + b)}</div></div>"
+        )
+    return "".join(out)
+
+
+def selected_section(r: Report) -> str:
+    out = []
+    for i in r.selected:
+        out.append(f"<h3>Input {i + 1}</h3>")
+        for c in r.timeline["checkpoints"]:
+            if not c.get("error") and i < len(c["examples"]):
+                ex = c["examples"][i]
+                t = top_unit(ex)
+                head = c["name"] + (
+                    f" — top unit “{ex['units'][t]['text']}”" if t is not None else ""
+                )
+                out.append(example_block(ex, head))
+    return "".join(out) or "<p>No examples selected.</p>"
+
+
+def definitions() -> str:
+    rows = "".join(
+        f"<tr><td>{escape(k)}</td><td style='text-align:left'>{escape(v)}</td></tr>"
+        for k, v in METRIC_HELP.items()
+    )
+    return (
+        f"<table>{rows}</table><p class='small'>Δ of a unit = total variation distance between the "
+        "label distribution with and without that unit. Units are tinted by Δ (darker = larger); "
+        "units the explanation names are outlined and marked ◆.</p>"
+    )
+
+
+def provenance_section(r: Report) -> str:
+    p = r.provenance
+    keys = (
+        "app_version",
+        "created",
+        "python",
+        "torch",
+        "transformers",
+        "platform",
+        "device",
+        "series",
+        "inputs_hash",
+        "seed",
+    )
+    rows = "".join(
+        f"<tr><td>{escape(k)}</td><td style='text-align:left'>{escape(str(p.get(k)))}</td></tr>"
+        for k in keys
+    )
+    for k in ("ablation", "generation"):
+        v = ", ".join(f"{a}={b}" for a, b in (p.get(k) or {}).items())
+        rows += f"<tr><td>{k}</td><td style='text-align:left'>{escape(v)}</td></tr>"
+    ck = "".join(
+        f"<tr><td>{escape(c['name'])}</td><td style='text-align:left'>{escape(c.get('path') or '')}"
+        f"</td><td style='text-align:left'><code>{escape(str(c.get('hash')))}</code></td></tr>"
+        for c in p.get("checkpoints", [])
+    )
+    skipped = "".join(
+        f"<li>{escape(s['name'])}: {escape(s['reason'])}</li>"
+        for s in r.timeline.get("skipped", [])
+    )
+    return (
+        f"<table>{rows}</table><h3>Checkpoints</h3><table><tr><th>name</th><th>path</th>"
+        f"<th>content hash</th></tr>{ck}</table>"
+        + (f"<h3>Skipped while discovering the series</h3><ul>{skipped}</ul>" if skipped else "")
+        + f"<h3>Probe file (verbatim)</h3><pre>{escape(p.get('probe_source', ''))}</pre>"
+        + "<h3>Inputs</h3><ol>"
+        + "".join(f"<li>{escape(t)}</li>" for t in r.inputs)
+        + "</ol>"
+    )
+
+
+def render_html(r: Report) -> str:
+    t = r.timeline
+    probe = t.get("probe", {}).get("name", "")
+    title = f"Inspector report — {probe}" if probe else "Inspector report"
+    n_inputs = len(r.inputs)
+    n_ck = sum(1 for c in t["checkpoints"] if not c.get("error"))
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{escape(title)}</h1>",
+        f'<p class="sub">series {escape(str(t.get("series")))} · {n_ck} checkpoints analysed · {n_inputs} '
+        f"inputs · reference {escape(str(t.get('reference')))} · created {escape(str(r.provenance.get('created')))}"
+        f" · Inspector {escape(str(r.provenance.get('app_version')))}</p>",
+        "<section><h2>Run summary</h2>",
+        summary_table(r),
+        "</section>",
+        "<section><h2>Timeline</h2>",
+        timeline_plots(r),
+        "</section>",
+        "<section><h2>Compare two checkpoints</h2>",
+        compare_section(r),
+        "</section>",
+        "<section><h2>Selected examples across the run</h2>",
+        selected_section(r),
+        "</section>",
+        "<section><h2>Metric definitions</h2>",
+        definitions(),
+        "</section>",
+        "<section><h2>Provenance</h2>",
+        provenance_section(r),
+        "</section>",
+        "</body></html>",
+    ]
+    return "\n".join(parts) + "\n"

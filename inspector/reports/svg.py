@@ -1,0 +1,130 @@
+"""Hand-written SVG charts: pure functions of the numbers, no plotting library, no fonts to fetch.
+
+Styles are presentation attributes, not CSS classes, so a chart is complete on its own: the
+browser inlines it in the HTML and Qt's SVG renderer draws the same chart for the PDF.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"]
+
+
+def _n(v: float) -> str:
+    return f"{v:.1f}"
+
+
+def line_chart(
+    series: list[tuple[str, list[tuple[float, float | None]]]],
+    title: str,
+    x_label: str = "step",
+    y_range: tuple[float, float] = (0.0, 1.0),
+    point_notes: dict[float, str] | None = None,
+    width: int = 640,
+    height: int = 260,
+) -> str:
+    """Curves over steps; None values break the curve. ``point_notes`` label x positions (e.g. n=)."""
+    left, right, top, bottom = 48, 130, 28, 52
+    xs = sorted({x for _, pts in series for x, _ in pts}) or [0.0]
+    x0, x1 = xs[0], xs[-1] if xs[-1] != xs[0] else xs[0] + 1
+    y0, y1 = y_range
+    pw, ph = width - left - right, height - top - bottom
+
+    def px(x):
+        return left + (x - x0) / (x1 - x0) * pw
+
+    def py(y):
+        return top + (1 - (min(max(y, y0), y1) - y0) / (y1 - y0)) * ph
+
+    out = [
+        f'<svg viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" role="img" aria-label="{escape(title)}">',
+        f'<text x="{left}" y="16" font-size="13" font-weight="bold" fill="#222">{escape(title)}</text>',
+    ]
+    for i in range(5):
+        y = y0 + (y1 - y0) * i / 4
+        out.append(
+            f'<line x1="{left}" x2="{left + pw}" y1="{_n(py(y))}" y2="{_n(py(y))}" stroke="#e3e3e3"/>'
+            f'<text x="{left - 6}" y="{_n(py(y) + 4)}" font-size="11" fill="#444" text-anchor="end">{y:g}</text>'
+        )
+    for x in xs:
+        out.append(
+            f'<text x="{_n(px(x))}" y="{top + ph + 16}" font-size="11" fill="#444" text-anchor="middle">{x:g}</text>'
+        )
+    out.append(
+        f'<text x="{left + pw / 2:.1f}" y="{height - 6}" font-size="11" fill="#444" text-anchor="middle">'
+        f"{escape(x_label)}</text>"
+    )
+    for k, (name, pts) in enumerate(series):
+        color = PALETTE[k % len(PALETTE)]
+        runs, cur = [], []
+        for x, y in pts:
+            if y is None:
+                runs, cur = runs + [cur] if cur else runs, []
+            else:
+                cur.append((x, y))
+        runs += [cur] if cur else []
+        for run in runs:
+            d = " ".join(f"{_n(px(x))},{_n(py(y))}" for x, y in run)
+            out.append(f'<polyline points="{d}" fill="none" stroke="{color}" stroke-width="2"/>')
+            out += [
+                f'<circle cx="{_n(px(x))}" cy="{_n(py(y))}" r="3.5" fill="{color}">'
+                f"<title>{escape(name)} at {x:g}: {y:.3f}</title></circle>"
+                for x, y in run
+            ]
+        ly = top + 14 + 16 * k
+        out.append(
+            f'<line x1="{left + pw + 12}" x2="{left + pw + 30}" y1="{ly - 4}" y2="{ly - 4}" '
+            f'stroke="{color}" stroke-width="2"/><text x="{left + pw + 34}" y="{ly}" font-size="11" fill="#444">'
+            f"{escape(name)}</text>"
+        )
+    for x, note in (point_notes or {}).items():
+        out.append(
+            f'<text x="{_n(px(x))}" y="{top + ph + 29}" font-size="11" fill="#444" '
+            f'text-anchor="middle">{escape(note)}</text>'
+        )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def paired_bars(
+    labels: list[str],
+    a: list[float],
+    b: list[float],
+    names: tuple[str, str],
+    marks_a: set[int] = frozenset(),
+    marks_b: set[int] = frozenset(),
+    width: int = 640,
+) -> str:
+    """Horizontal bars of Δ per unit for A and B side by side; ◆ marks units the explanation cites."""
+    row, left, half = 22, 130, (width - 130 - 20) // 2
+    height = 34 + row * len(labels)
+    vmax = max([*a, *b, 1e-9])
+    out = [
+        f'<svg viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" role="img" aria-label="measured shift per unit">'
+    ]
+    for col, (name, vals, marks, color) in enumerate(
+        ((names[0], a, marks_a, PALETTE[0]), (names[1], b, marks_b, PALETTE[1]))
+    ):
+        x = left + col * (half + 10)
+        out.append(
+            f'<text x="{x}" y="16" font-size="13" font-weight="bold" fill="#222">{escape(name)}</text>'
+        )
+        for i, v in enumerate(vals):
+            y = 26 + i * row
+            w = max(v / vmax * (half - 60), 0.5)
+            mark = " ◆" if i in marks else ""
+            out.append(
+                f'<rect x="{x}" y="{y}" width="{w:.1f}" height="{row - 6}" fill="{color}">'
+                f"<title>{escape(labels[i])}: Δ {v:.3f}{' (cited)' if mark else ''}</title></rect>"
+                f'<text x="{x + w + 4:.1f}" y="{y + row - 10}" font-size="11" fill="#444">{v:.3f}{mark}</text>'
+            )
+    for i, lab in enumerate(labels):
+        out.append(
+            f'<text x="{left - 6}" y="{26 + i * row + row - 10}" font-size="11" fill="#444" text-anchor="end">'
+            f"{escape(lab[:18])}</text>"
+        )
+    out.append("</svg>")
+    return "".join(out)

@@ -1,0 +1,109 @@
+"""CSV: ``x.csv`` holds one row per checkpoint, ``x.examples.csv`` one row per example × checkpoint."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from .model import Report, top_unit
+
+CHECKPOINT_METRICS = (
+    "accuracy",
+    "top_delta",
+    "hit_at_1",
+    "cited_mass",
+    "comprehensiveness",
+    "sufficiency",
+    "cct",
+    "explanation_words",
+    "n_conflict",
+    "self",
+    "orig",
+    "coupling",
+)
+CHECKPOINT_FIELDS = ("checkpoint", "step", "is_reference", "hash", "error", *CHECKPOINT_METRICS)
+EXAMPLE_METRICS = ("hit_at_1", "rank", "cited_mass", "comprehensiveness", "sufficiency")
+EXAMPLE_FIELDS = (
+    "checkpoint",
+    "step",
+    "example",
+    "input",
+    "gold",
+    "label",
+    "p_label",
+    "top_unit",
+    "top_delta",
+    "cited",
+    "explanation",
+    *EXAMPLE_METRICS,
+)
+
+
+def _cell(v) -> str:
+    return "" if v is None else str(v)
+
+
+def checkpoint_rows(r: Report) -> list[dict]:
+    ref = r.timeline.get("reference")
+    return [
+        {
+            "checkpoint": c["name"],
+            "step": c.get("step"),
+            "is_reference": int(c["name"] == ref),
+            "hash": c.get("hash"),
+            "error": c.get("error"),
+            **{k: (c.get("metrics") or {}).get(k) for k in CHECKPOINT_METRICS},
+        }
+        for c in r.timeline["checkpoints"]
+    ]
+
+
+def example_rows(r: Report) -> list[dict]:
+    rows = []
+    for c in r.timeline["checkpoints"]:
+        for i, ex in enumerate(c["examples"]):
+            t = top_unit(ex)
+            expl = ex.get("explanation") or {}
+            units = ex.get("units") or []
+            rows.append(
+                {
+                    "checkpoint": c["name"],
+                    "step": c.get("step"),
+                    "example": i,
+                    "input": ex["input"],
+                    "gold": ex.get("gold"),
+                    "label": ex["prediction"]["label"],
+                    "p_label": ex["prediction"]["probs"][ex["prediction"]["label"]],
+                    "top_unit": units[t]["text"] if t is not None else None,
+                    "top_delta": units[t]["delta"] if t is not None else None,
+                    "cited": " ".join(
+                        units[j]["text"] for j in expl.get("cited", []) if j < len(units)
+                    ),
+                    "explanation": expl.get("text"),
+                    **{k: ex.get("metrics", {}).get(k) for k in EXAMPLE_METRICS},
+                }
+            )
+    return rows
+
+
+def to_csv(rows: list[dict], fields: tuple[str, ...]) -> str:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    w.writeheader()
+    for row in rows:
+        w.writerow({k: _cell(row.get(k)) for k in fields})
+    return buf.getvalue()
+
+
+def examples_path(path: Path) -> Path:
+    return path.with_name(path.stem + ".examples.csv")
+
+
+def write_csv(r: Report, path: str | Path) -> list[Path]:
+    """Writes both tables; returns the two paths (per checkpoint first)."""
+    path = Path(path)
+    path.write_text(to_csv(checkpoint_rows(r), CHECKPOINT_FIELDS), encoding="utf-8")
+    ex = examples_path(path)
+    ex.write_text(to_csv(example_rows(r), EXAMPLE_FIELDS), encoding="utf-8")
+    return [path, ex]

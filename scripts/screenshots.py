@@ -1,0 +1,102 @@
+"""Grab the real main window, offscreen, to docs/screenshots/ (used by the README).
+
+    .venv/bin/python scripts/screenshots.py                 # the demo's fixed-supervision run
+    .venv/bin/python scripts/screenshots.py --series DIR --probe P.toml --inputs I.jsonl
+
+The demo is built (or reused) in the user data dir; the app itself runs with
+config, cache and session dirs in a temporary folder so your own session is untouched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def _wait(app, win, text_ready, timeout=300.0) -> None:
+    """Run the event loop until the latest analysis of the shown input is complete."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        app.processEvents()
+        out = win.analysis.last_outcome
+        if text_ready() and out is not None and out.result.input == win.editor.text() and not win.worker.busy():
+            return
+        time.sleep(0.02)
+    raise SystemExit("timed out waiting for the analysis")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--series", help="a series or checkpoint folder (default: the demo's 'fixed' run)")
+    ap.add_argument("--probe")
+    ap.add_argument("--inputs")
+    ap.add_argument("--example", type=int, default=None, help="which example of the input set to show")
+    ap.add_argument("--edit", default=None, help="replace the input with this text after loading")
+    ap.add_argument("--out", default=str(ROOT / "docs" / "screenshots" / "main_window.png"))
+    ap.add_argument("--size", default="1500x1000")
+    args = ap.parse_args(argv)
+
+    if args.series:
+        series = Path(args.series)
+    else:
+        from inspector.demo.series import build_demo
+
+        series = Path(build_demo()) / "fixed"
+    tmp = Path(tempfile.mkdtemp(prefix="inspector-shot-"))
+    for kind in ("CONFIG", "CACHE", "DATA", "LOG"):
+        os.environ[f"INSPECTOR_{kind}_DIR"] = str(tmp / kind.lower())
+
+    from PySide6.QtWidgets import QApplication
+
+    from inspector.core.prefs import Preferences
+    from inspector.qt.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    win = MainWindow(prefs=Preferences(device="cpu"), autosave=False)
+    w, h = (int(v) for v in args.size.split("x"))
+    win.resize(w, h)
+    win.show()
+    if args.probe:
+        win.open_probe(args.probe)
+    if args.inputs:
+        win.open_inputs(args.inputs)
+    if not win.open_path(series):
+        raise SystemExit(f"could not open {series}: {win.banner.label.text()}")
+    if args.example is not None:
+        win.load_example(args.example)
+    _wait(app, win, lambda: bool(win.editor.text()))
+    if args.edit:
+        win.editor.set_text(args.edit, "edit")
+        win.analysis.run_now()
+        _wait(app, win, lambda: win.editor.text() == args.edit)
+    win.banner.hide()
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDockWidget
+
+    bottom = [d for d in win.findChildren(QDockWidget)
+              if win.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea and d.isVisible()]
+    if bottom:  # give the editor and the stated-vs-measured panel most of the height
+        win.resizeDocks(bottom, [int(h * 0.3)] * len(bottom), Qt.Orientation.Vertical)
+    win.editor.setFocus()
+    for _ in range(20):
+        app.processEvents()
+        time.sleep(0.01)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not win.grab().save(str(out)):
+        raise SystemExit(f"could not write {out}")
+    print(out)
+    win.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

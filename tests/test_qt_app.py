@@ -1,0 +1,100 @@
+"""First launch, series picking, the probe editor and opening bad folders, on the real window."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import types
+
+import pytest
+
+from inspector.core.prefs import Preferences
+from inspector.qt.main_window import MainWindow
+
+WAIT = 120_000
+
+
+@pytest.fixture(scope="module")
+def tiny_demo(tmp_path_factory, keyword_model, sentiment_probe):
+    """A demo-shaped folder: root/probe.toml, root/inputs.jsonl, root/fixed/checkpoint-{10,20}."""
+    root = tmp_path_factory.mktemp("demo")
+    for step in (10, 20):
+        shutil.copytree(keyword_model, root / "fixed" / f"checkpoint-{step}")
+    (root / "fixed" / "notes.txt").write_text("not a checkpoint")
+    shutil.copy(sentiment_probe, root / "probe.toml")
+    (root / "inputs.jsonl").write_text("\n".join(json.dumps(d) for d in [
+        {"text": "the staff was great", "label": "positive"},
+        {"text": "our room was awful", "label": "negative"},
+    ]))
+    return root
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow(prefs=Preferences(device="cpu"), autosave=False)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.worker.shutdown()
+
+
+def test_first_launch_builds_the_demo_in_the_worker_then_opens_it(qtbot, window, tiny_demo, monkeypatch):
+    import threading
+
+    from inspector.app import open_demo
+
+    calls = []
+
+    def build_demo(out=None, rebuild=False, progress=None, task=None):
+        calls.append(threading.get_ident())
+        for i in range(3):
+            progress(i, 3, "training the demo")
+        return tiny_demo
+
+    monkeypatch.setitem(sys.modules, "inspector.demo.series", types.SimpleNamespace(build_demo=build_demo))
+    with qtbot.waitSignal(window.analysis.done, timeout=WAIT):
+        open_demo(window)
+    assert calls and calls[0] != threading.get_ident()  # built on the worker thread
+    assert [n for n, _p in window.checkpoints] == ["checkpoint-10", "checkpoint-20"]
+    assert window.current_checkpoint().endswith("checkpoint-20")
+    assert window.probe.name == "tiny sentiment"
+    assert [e.text for e in window.inputs] == ["the staff was great", "our room was awful"]
+    assert window.editor.text() == "the staff was great"
+    assert window.current_result.label == "positive"
+    assert str(tiny_demo / "fixed") in window.prefs.recent
+    # ◀ reruns the same input on the previous checkpoint
+    with qtbot.waitSignal(window.analysis.done, timeout=WAIT) as sig:
+        window.picker.prev.click()
+    assert window.current_checkpoint().endswith("checkpoint-10")
+    assert sig.args[0].checkpoint.endswith("checkpoint-10")
+    assert sig.args[0].result.input == "the staff was great"
+
+
+def test_probe_editor_validates_in_place_and_applies(qtbot, window, tiny_demo):
+    with qtbot.waitSignal(window.analysis.done, timeout=WAIT):
+        window.open_path(tiny_demo / "fixed")
+    pe = window.probe_editor
+    good = pe.text()
+    pe.edit.setPlainText(good.replace("{input}", "{inptu}", 1))
+    pe.validate()
+    assert "unknown placeholder {inptu}" in pe.status.text()
+    assert not pe.apply_btn.isEnabled()
+    pe.edit.setPlainText(good.replace('positive = ["good"]', 'positive = ["good", "great"]'))
+    qtbot.waitUntil(pe.apply_btn.isEnabled, timeout=5000)  # re-validated as the user types
+    with qtbot.waitSignal(window.analysis.done, timeout=WAIT):
+        pe.apply_btn.click()
+    assert window.probe.labels["positive"] == ("good", "great")
+    saved = tiny_demo / "edited.toml"
+    pe.save(str(saved))
+    assert "great" in saved.read_text()
+
+
+def test_opening_a_folder_without_checkpoints_is_a_message(qtbot, window, tmp_path):
+    (tmp_path / "empty").mkdir()
+    assert not window.open_path(tmp_path / "empty")
+    assert window.banner.isVisible() and window.banner.level == "error"
+    assert "no checkpoints" in window.banner.label.text() or "empty" in window.banner.label.text()
+    assert not window.open_path(tmp_path / "missing")
+    assert "no such file" in window.banner.label.text()
+    assert window.current_checkpoint() is None

@@ -1,0 +1,99 @@
+"""File ▸ Export report…: the menu action, a PDF from the last timeline, and a report from scratch."""
+
+import json
+import shutil
+from html.parser import HTMLParser
+
+import pytest
+from PySide6.QtWidgets import QFileDialog
+
+from inspector.core.inputs import Example
+from inspector.core.prefs import Preferences
+from inspector.core.probe import load_probe
+from inspector.core.results import Settings
+from inspector.core.series import discover_series
+from inspector.core.timeline import run_timeline
+from inspector.demo import tiny
+from inspector.qt.main_window import MainWindow
+
+INPUTS = [("the food was great", "positive"), ("our staff was awful", "negative")]
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory, keyword_model, sentiment_probe):
+    """root/probe.toml, root/inputs.jsonl, root/run/checkpoint-{100,200} (trained, untrained)."""
+    from transformers import AutoTokenizer
+
+    root = tmp_path_factory.mktemp("qtreport")
+    shutil.copytree(keyword_model, root / "run" / "checkpoint-100")
+    tok = AutoTokenizer.from_pretrained(keyword_model)
+    cfg = tiny.llama_config(len(tok), hidden=32, layers=1, heads=2)
+    tiny.save_checkpoint(tiny.build_model(cfg, tok, seed=1), tok, root / "run" / "checkpoint-200")
+    shutil.copy(sentiment_probe, root / "probe.toml")
+    (root / "inputs.jsonl").write_text(
+        "".join(json.dumps({"text": t, "label": y}) + "\n" for t, y in INPUTS)
+    )
+    return root
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow(prefs=Preferences(device="cpu"), autosave=False)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.worker.shutdown()
+
+
+def test_export_action_is_in_the_file_menu_with_ctrl_e(window):
+    act = window.export_report_action
+    assert act in window.menus["File"].actions()
+    assert act.shortcut().toString() == "Ctrl+E"
+
+
+def test_pdf_from_the_last_timeline(qtbot, window, folder, tmp_path):
+    probe = load_probe(folder / "probe.toml")
+    result = run_timeline(
+        discover_series(folder / "run"), probe, [Example(t, y) for t, y in INPUTS], Settings()
+    )
+    window.timeline_result = result  # what the timeline view keeps after a run
+    out = tmp_path / "report.pdf"
+    with qtbot.waitSignal(window.report_exporter.exported, timeout=30_000) as blocker:
+        window.report_exporter.export_to(out)
+    assert blocker.args[0] == [str(out)]
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF") and len(data) > 10_000  # text plus the rasterised charts
+    assert b"/Image" in data
+
+
+def test_menu_action_runs_the_timeline_on_the_worker_then_writes_html(
+    qtbot, window, folder, tmp_path, monkeypatch
+):
+    out = tmp_path / "from-menu.html"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    assert window.open_path(folder / "run")
+    assert window.probe is not None and len(window.inputs) == 2
+    with qtbot.waitSignal(window.report_exporter.exported, timeout=120_000):
+        window.export_report_action.trigger()
+    text = []
+    parser = HTMLParser()
+    parser.handle_data = text.append
+    parser.feed(out.read_text())
+    body = "".join(text)
+    for t, _ in INPUTS:
+        assert t in body
+    assert "checkpoint-100" in body and "checkpoint-200" in body and "(n=" in body
+    # the window keeps the result: a second export (JSON) needs no rerun
+    again = tmp_path / "again.json"
+    with qtbot.waitSignal(window.report_exporter.exported, timeout=5_000):
+        window.report_exporter.export_to(again)
+    assert json.loads(again.read_text())["timeline"]["series"] == str(folder / "run")
+
+
+def test_unknown_format_and_nothing_open_are_reported_not_raised(qtbot, window, tmp_path):
+    with qtbot.waitSignal(window.report_exporter.failed, timeout=1_000) as blocker:
+        window.report_exporter.export_to(tmp_path / "r.docx")
+    assert "unknown report format" in blocker.args[0]
+    with qtbot.waitSignal(window.report_exporter.failed, timeout=1_000) as blocker:
+        window.report_exporter.export_to(tmp_path / "r.html")
+    assert "open a series folder" in blocker.args[0]

@@ -1,0 +1,150 @@
+"""The timeline dock and Compare A|B on the real main window, over a tiny real series."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from PySide6.QtCore import QPointF
+
+from inspector.core.cache import ResultCache
+from inspector.core.inputs import Example
+from inspector.core.prefs import Preferences
+from inspector.core.probe import load_probe
+from inspector.core.results import Settings
+from inspector.core.series import discover_series
+from inspector.core.timeline import run_timeline
+from inspector.core.timeline_plot import heat_matrix, hover_text, plot_series
+from inspector.demo import tiny
+from inspector.qt.compare_view import CompareDialog
+from inspector.qt.main_window import MainWindow
+
+WAIT = 180_000
+INPUTS = [Example("the food was great", "positive"), Example("our staff was awful", "negative"),
+          Example("the room was very great", "positive")]
+
+
+@pytest.fixture(scope="module")
+def run_dir(keyword_model, sentiment_probe, tmp_path_factory):
+    """phase1/checkpoint-100 (trained), phase2/checkpoint-200 (untrained), phase2/checkpoint-300 (broken)."""
+    from transformers import AutoTokenizer
+
+    root = tmp_path_factory.mktemp("tl") / "run"
+    shutil.copytree(keyword_model, root / "phase1" / "checkpoint-100")
+    tok = AutoTokenizer.from_pretrained(keyword_model)
+    untrained = tiny.build_model(tiny.llama_config(len(tok), hidden=32, layers=1, heads=2), tok, seed=1)
+    tiny.save_checkpoint(untrained, tok, root / "phase2" / "checkpoint-200")
+    bad = shutil.copytree(keyword_model, root / "phase2" / "checkpoint-300")
+    cfg = json.loads((bad / "config.json").read_text())
+    cfg["intermediate_size"] = 48  # passes discovery, fails at load
+    (bad / "config.json").write_text(json.dumps(cfg))
+    shutil.copy(sentiment_probe, root / "probe.toml")
+    (root / "inputs.jsonl").write_text("\n".join(json.dumps({"text": e.text, "label": e.label}) for e in INPUTS))
+    return root
+
+
+@pytest.fixture
+def window(qtbot, run_dir):
+    win = MainWindow(prefs=Preferences(device="cpu"), autosave=False)
+    qtbot.addWidget(win)
+    win.show()
+    assert win.open_path(run_dir)
+    yield win
+    win.worker.shutdown()
+
+
+def _run_dock(qtbot, win):
+    view = win.timeline
+    streamed = []
+    view.checkpoint_done.connect(lambda c: streamed.append(c.name))
+    with qtbot.waitSignal(view.timeline_done, timeout=WAIT):
+        win.run_timeline_action.trigger()
+    return view, streamed
+
+
+def test_plot_series_of_a_real_timeline(run_dir):
+    series = discover_series(run_dir)
+    probe = load_probe(run_dir / "probe.toml")
+    cache = ResultCache()
+    try:
+        result = run_timeline(series, probe, INPUTS, Settings(), cache=cache)
+    finally:
+        cache.close()
+    ps = plot_series(result)
+    assert ps.names == ["phase1/checkpoint-100", "phase2/checkpoint-200", "phase2/checkpoint-300"]
+    assert ps.x_is_step and ps.xs[:2] == [100.0, 200.0]
+    assert ps.failed == [2]  # the broken checkpoint is a mark, not a missing point
+    assert ps.boundaries == [((ps.xs[0] + ps.xs[1]) / 2, "phase2")]
+    for key in ("hit_at_1", "accuracy", "cited_mass"):
+        assert ps.curves[key][:2] == [result.checkpoints[0].metrics[key], result.checkpoints[1].metrics[key]]
+        assert ps.curves[key][2] is None
+    xs, ys, idx = ps.points("accuracy")
+    assert idx == [0, 1] and ys[0] == pytest.approx(1.0)  # the trained model gets the keyword inputs right
+    n = result.checkpoints[1].metrics["n_conflict"]
+    assert f"|C_t| = {n}" in hover_text(result, 1)
+    assert "failed" in hover_text(result, 2)
+    grid = heat_matrix(result, "agree")
+    assert len(grid) == 3 and all(len(r) == 3 for r in grid)
+    assert [r[0] for r in grid] == [1.0, 1.0, 1.0]  # the reference agrees with itself
+    assert all(r[2] is None for r in grid)
+
+
+def test_dock_draws_one_point_per_checkpoint_and_clicking_opens_it(qtbot, window):
+    view, streamed = _run_dock(qtbot, window)
+    assert streamed == ["phase1/checkpoint-100", "phase2/checkpoint-200", "phase2/checkpoint-300"]
+    acc = view.curves["accuracy"]
+    assert len(acc.xData) == 2 and list(acc.xData) == [100.0, 200.0]
+    assert len(view.failed_marks.points()) == 1 and view.failed_marks.points()[0].pos().x() == 300.0
+    assert "done" in view.info.text() and "checkpoint-300" in view.info.text()
+
+    point = acc.scatter.points()[0]
+    window.open_checkpoint(dict(window.checkpoints)["phase2/checkpoint-200"])
+    with qtbot.waitSignal(window.analysis.done, timeout=WAIT):
+        acc.sigPointsClicked.emit(acc, [point], None)
+    assert window.current_checkpoint() == dict(window.checkpoints)["phase1/checkpoint-100"]
+    assert window.current_result.input == window.editor.text()
+
+
+class _Click:
+    def __init__(self, pos):
+        self._pos = pos
+
+    def scenePos(self):  # noqa: N802 - pyqtgraph's name
+        return self._pos
+
+
+def test_heat_cell_opens_that_example_and_compare_sorts_changes(qtbot, window):
+    view, _ = _run_dock(qtbot, window)
+    assert len(view.heat_matrix) == len(INPUTS)
+    scene_pos = view.heat_image.mapToScene(QPointF(1.5, 2.5))  # column 1 = checkpoint-200, row 2
+    with qtbot.waitSignal(window.analysis.done, timeout=WAIT):
+        view._on_heat_click(_Click(scene_pos))
+    assert window.editor.text() == INPUTS[2].text
+    assert window.current_checkpoint() == dict(window.checkpoints)["phase2/checkpoint-200"]
+
+    dlg = CompareDialog(window, view)
+    qtbot.addWidget(dlg)
+    dlg.a.setCurrentText("phase1/checkpoint-100")
+    dlg.b.setCurrentText("phase2/checkpoint-200")
+    with qtbot.waitSignal(dlg.compared, timeout=WAIT) as blocker:
+        dlg.compare()
+    pair = blocker.args[0]
+    a, b = pair.checkpoints
+    assert a.cached == len(INPUTS) and b.cached == len(INPUTS)  # the timeline already computed them
+    assert dlg.table.rowCount() == len(dlg.rows) > 0
+    scores = [float(dlg.table.item(r, 6).text()) for r in range(dlg.table.rowCount())]
+    assert scores == sorted(scores, reverse=True)
+    for r, change in enumerate(dlg.rows):  # each score is what the two results say
+        ea, eb = a.examples[change.index], b.examples[change.index]
+        tvd = 0.5 * sum(abs(p - q) for p, q in zip(ea.probs, eb.probs, strict=True))
+        assert change.score == pytest.approx(tvd + abs(max(eb.deltas) - max(ea.deltas)))
+        assert dlg.table.item(r, 0).text() == ea.input
+    assert dlg.texts[0].toPlainText() and dlg.texts[1].toPlainText()
+
+    target = dlg.rows[-1]
+    window.open_checkpoint(dict(window.checkpoints)["phase1/checkpoint-100"])
+    with qtbot.waitSignal(window.analysis.done, timeout=WAIT):
+        dlg.table.cellDoubleClicked.emit(len(dlg.rows) - 1, 0)
+    assert window.editor.text() == INPUTS[target.index].text
+    assert window.current_checkpoint() == dict(window.checkpoints)["phase2/checkpoint-200"]

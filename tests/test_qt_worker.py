@@ -1,0 +1,100 @@
+"""The background worker: latest request wins, cancel, errors, clean shutdown."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from inspector.core.errors import InputError
+from inspector.qt.worker import Worker
+
+
+@pytest.fixture
+def worker(qtbot, tmp_path):
+    from inspector.core.cache import ResultCache
+
+    w = Worker(cache=ResultCache(tmp_path / "cache.sqlite"))
+    yield w
+    w.shutdown()
+
+
+def _slow(value, gate: threading.Event | None = None):
+    def job(pool, task, emit):
+        emit("partial", value)
+        for _ in range(100):
+            if gate is not None and gate.is_set():
+                break
+            task.check()
+            time.sleep(0.005)
+        return value
+
+    return job
+
+
+def test_newer_request_of_a_kind_supersedes_the_older(qtbot, worker):
+    seen = []
+    worker.event.connect(lambda rid, kind, payload: seen.append(("event", rid, payload)))
+    worker.finished.connect(lambda rid, result: seen.append(("finished", rid, result)))
+    worker.cancelled.connect(lambda rid: seen.append(("cancelled", rid)))
+    ids = [worker.submit("analyze", _slow(i)) for i in range(5)]
+    with qtbot.waitSignal(worker.finished, timeout=10_000, check_params_cb=lambda rid, r: rid == ids[-1]):
+        pass
+    qtbot.wait(200)
+    assert {s[1] for s in seen} == {ids[-1]}
+    assert ("finished", ids[-1], 4) in seen
+
+
+def test_kinds_do_not_supersede_each_other(qtbot, worker):
+    done = []
+    worker.finished.connect(lambda rid, result: done.append(result))
+    with qtbot.waitSignals([worker.finished, worker.finished], timeout=10_000):
+        worker.submit("analyze", _slow("a"))
+        worker.submit("baseline", _slow("b"))
+    assert sorted(done) == ["a", "b"]
+
+
+def test_cancel_reports_once_and_drops_late_results(qtbot, worker):
+    got = []
+    worker.finished.connect(lambda rid, r: got.append(r))
+    with qtbot.waitSignal(worker.started, timeout=5_000):
+        rid = worker.submit("analyze", _slow("x"))
+    with qtbot.waitSignal(worker.cancelled, timeout=5_000) as sig:
+        worker.cancel(rid)
+    assert sig.args == [rid]
+    qtbot.wait(700)
+    assert got == []
+    assert not worker.busy()
+
+
+def test_errors_become_messages_and_the_worker_goes_on(qtbot, worker):
+    def boom(pool, task, emit):
+        raise ZeroDivisionError("division by zero in the job")
+
+    def bad_input(pool, task, emit):
+        raise InputError("the input is empty")
+
+    with qtbot.waitSignal(worker.failed, timeout=5_000) as sig:
+        worker.submit("a", boom)
+    message, details = sig.args[1], sig.args[2]
+    assert message == "ZeroDivisionError: division by zero in the job"
+    assert "Traceback" in details
+    with qtbot.waitSignal(worker.failed, timeout=5_000) as sig:
+        worker.submit("a", bad_input)
+    assert sig.args[1:] == ["the input is empty", ""]
+    with qtbot.waitSignal(worker.finished, timeout=5_000) as sig:
+        worker.submit("a", lambda pool, task, emit: 42)
+    assert sig.args[1] == 42
+
+
+def test_jobs_run_off_the_ui_thread_and_shutdown_joins(qtbot, tmp_path):
+    from inspector.core.cache import ResultCache
+
+    w = Worker(cache=ResultCache(tmp_path / "c.sqlite"))
+    with qtbot.waitSignal(w.finished, timeout=5_000) as sig:
+        w.submit("where", lambda pool, task, emit: threading.get_ident())
+    assert sig.args[1] != threading.get_ident()
+    w.submit("slow", _slow("never"))
+    w.shutdown()
+    assert not w.running()
