@@ -16,7 +16,9 @@ def open_demo(win) -> int:
     from .qt.jobs import demo_job
 
     win.status.busy(0, 0, "building the demo series (first launch, about a minute)…")
-    win.show_message("Building the demo series on first launch; it is cached for next time.", "info")
+    win.show_message(
+        "Building the demo series on first launch; it is cached for next time.", "info"
+    )
     req = win.worker.submit("demo", demo_job())
 
     def finished(rid: int, root) -> None:

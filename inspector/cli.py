@@ -123,12 +123,24 @@ def _stderr_progress(done: int, total: int, message: str = "") -> None:
 
 
 def _add_analysis_options(p) -> None:
-    p.add_argument("--unit", choices=["word", "token"], default="word", help="unit of ablation (default: word)")
-    p.add_argument("--filler", default=None, help="replace units with this text instead of deleting them")
-    p.add_argument("--max-units", type=int, default=256, help="ablate at most this many units (default 256)")
+    p.add_argument(
+        "--unit", choices=["word", "token"], default="word", help="unit of ablation (default: word)"
+    )
+    p.add_argument(
+        "--filler", default=None, help="replace units with this text instead of deleting them"
+    )
+    p.add_argument(
+        "--max-units", type=int, default=256, help="ablate at most this many units (default 256)"
+    )
     p.add_argument("--no-explain", action="store_true", help="skip the stated explanation")
-    p.add_argument("--counterfactual", action="store_true", help="also ask the model, per unit, whether removing it changes its answer")
-    p.add_argument("--sample", action="store_true", help="sample explanations instead of greedy decoding")
+    p.add_argument(
+        "--counterfactual",
+        action="store_true",
+        help="also ask the model, per unit, whether removing it changes its answer",
+    )
+    p.add_argument(
+        "--sample", action="store_true", help="sample explanations instead of greedy decoding"
+    )
     p.add_argument("--seed", type=int, default=0, help="seed recorded with sampled explanations")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
 
@@ -159,10 +171,16 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("timeline", help="metrics for every checkpoint of a series")
     p.add_argument("--series", required=True)
     p.add_argument("--probe", required=True)
-    p.add_argument("--inputs", required=True, help="text (one input per line) or JSONL with text/label")
-    p.add_argument("--reference", default=None, help="reference checkpoint name (default: the first)")
+    p.add_argument(
+        "--inputs", required=True, help="text (one input per line) or JSONL with text/label"
+    )
+    p.add_argument(
+        "--reference", default=None, help="reference checkpoint name (default: the first)"
+    )
     p.add_argument("--json", default=None, metavar="OUT")
-    p.add_argument("--no-cache", action="store_true", help="recompute instead of reusing cached results")
+    p.add_argument(
+        "--no-cache", action="store_true", help="recompute instead of reusing cached results"
+    )
     _add_analysis_options(p)
     p.set_defaults(func=cmd_timeline)
 
@@ -171,7 +189,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--probe", default=None)
     p.add_argument("--inputs", default=None)
     p.add_argument("--reference", default=None)
-    p.add_argument("--from", dest="from_", default=None, metavar="REPORT.json", help="re-create a report from its JSON")
+    p.add_argument(
+        "--from",
+        dest="from_",
+        default=None,
+        metavar="REPORT.json",
+        help="re-create a report from its JSON",
+    )
     p.add_argument("--out", required=True)
     p.add_argument("--no-cache", action="store_true")
     _add_analysis_options(p)
@@ -182,7 +206,10 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     ap = parser()
     args = ap.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     if not args.verbose:
         from transformers.utils import logging as hf_logging
 

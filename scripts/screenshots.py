@@ -27,7 +27,12 @@ def _wait(app, win, text_ready, timeout=300.0) -> None:
     while time.monotonic() < end:
         app.processEvents()
         out = win.analysis.last_outcome
-        if text_ready() and out is not None and out.result.input == win.editor.text() and not win.worker.busy():
+        if (
+            text_ready()
+            and out is not None
+            and out.result.input == win.editor.text()
+            and not win.worker.busy()
+        ):
             return
         time.sleep(0.02)
     raise SystemExit("timed out waiting for the analysis")
@@ -35,13 +40,18 @@ def _wait(app, win, text_ready, timeout=300.0) -> None:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--series", help="a series or checkpoint folder (default: the demo's 'fixed' run)")
+    ap.add_argument(
+        "--series", help="a series or checkpoint folder (default: the demo's 'fixed' run)"
+    )
     ap.add_argument("--probe")
     ap.add_argument("--inputs")
-    ap.add_argument("--example", type=int, default=None, help="which example of the input set to show")
+    ap.add_argument(
+        "--example", type=int, default=None, help="which example of the input set to show"
+    )
     ap.add_argument("--edit", default=None, help="replace the input with this text after loading")
     ap.add_argument("--out", default=str(ROOT / "docs" / "screenshots" / "main_window.png"))
     ap.add_argument("--size", default="1500x1000")
+    ap.add_argument("--no-timeline", action="store_true", help="leave the timeline dock empty")
     args = ap.parse_args(argv)
 
     if args.series:
@@ -77,12 +87,21 @@ def main(argv=None) -> int:
         win.editor.set_text(args.edit, "edit")
         win.analysis.run_now()
         _wait(app, win, lambda: win.editor.text() == args.edit)
+    if not args.no_timeline and getattr(win, "timeline", None) is not None:
+        win.timeline.run()  # the same action as Run > Run timeline
+        end = time.monotonic() + 900
+        while win.worker.busy() and time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.05)
     win.banner.hide()
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QDockWidget
 
-    bottom = [d for d in win.findChildren(QDockWidget)
-              if win.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea and d.isVisible()]
+    bottom = [
+        d
+        for d in win.findChildren(QDockWidget)
+        if win.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea and d.isVisible()
+    ]
     if bottom:  # give the editor and the stated-vs-measured panel most of the height
         win.resizeDocks(bottom, [int(h * 0.3)] * len(bottom), Qt.Orientation.Vertical)
     win.editor.setFocus()

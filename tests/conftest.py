@@ -36,7 +36,12 @@ BPE_CORPUS = [
 @pytest.fixture(autouse=True)
 def _isolated_dirs(tmp_path, monkeypatch):
     """User dirs (config, cache, data, logs) go to tmp_path in every test."""
-    for var in ("INSPECTOR_CONFIG_DIR", "INSPECTOR_CACHE_DIR", "INSPECTOR_DATA_DIR", "INSPECTOR_LOG_DIR"):
+    for var in (
+        "INSPECTOR_CONFIG_DIR",
+        "INSPECTOR_CACHE_DIR",
+        "INSPECTOR_DATA_DIR",
+        "INSPECTOR_LOG_DIR",
+    ):
         monkeypatch.setenv(var, str(tmp_path / "user" / var.split("_")[1].lower()))
 
 
@@ -56,8 +61,9 @@ def train_keyword_model(folder, steps: int = 150, seed: int = 0):
 
     torch.manual_seed(seed)
     rng = random.Random(seed)
-    tok = tiny.word_tokenizer([*FILLER, *KEYWORDS, "review", ":", ".", "answer", "good", "bad",
-                               "you", "said", "because"])
+    tok = tiny.word_tokenizer(
+        [*FILLER, *KEYWORDS, "review", ":", ".", "answer", "good", "bad", "you", "said", "because"]
+    )
     model = tiny.build_model(tiny.llama_config(len(tok), hidden=32, layers=1, heads=2), tok, seed)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
     model.train()
@@ -69,7 +75,9 @@ def train_keyword_model(folder, steps: int = 150, seed: int = 0):
         labels = torch.full_like(ids, -100)
         for i, s in enumerate(seqs):
             labels[i, len(s) - 1] = s[-1]  # loss only on the answer word
-        loss = model(input_ids=ids, attention_mask=(ids != tok.pad_token_id).long(), labels=labels).loss
+        loss = model(
+            input_ids=ids, attention_mask=(ids != tok.pad_token_id).long(), labels=labels
+        ).loss
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -119,7 +127,9 @@ def _no_leftover_threads():
 
     before = set(threading.enumerate())
     yield
-    leftover = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon]
+    leftover = [
+        t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon
+    ]
     worker_mod = sys.modules.get("inspector.qt.worker")
     running = [w for w in (worker_mod.LIVE_WORKERS if worker_mod else ()) if w.running()]
     for w in running:

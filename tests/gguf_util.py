@@ -16,7 +16,11 @@ ARCHS = {"llama": "llama", "qwen2": "qwen2"}
 
 def _permute(w: np.ndarray, n_head: int) -> np.ndarray:
     # llama.cpp stores rotary halves interleaved; see convert_hf_to_gguf.py LlamaModel.permute
-    return w.reshape(n_head, 2, w.shape[0] // n_head // 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
+    return (
+        w.reshape(n_head, 2, w.shape[0] // n_head // 2, *w.shape[1:])
+        .swapaxes(1, 2)
+        .reshape(w.shape)
+    )
 
 
 def _tokenizer_metadata(writer, tokenizer) -> None:
@@ -34,9 +38,11 @@ def _tokenizer_metadata(writer, tokenizer) -> None:
     writer.add_token_list(tokens)
     writer.add_token_types([3 if t in special else 1 for t in tokens])  # 3 = CONTROL, 1 = NORMAL
     writer.add_token_merges(merges)
-    for setter, tok in ((writer.add_bos_token_id, tokenizer.bos_token_id),
-                        (writer.add_eos_token_id, tokenizer.eos_token_id),
-                        (writer.add_pad_token_id, tokenizer.pad_token_id)):
+    for setter, tok in (
+        (writer.add_bos_token_id, tokenizer.bos_token_id),
+        (writer.add_eos_token_id, tokenizer.eos_token_id),
+        (writer.add_pad_token_id, tokenizer.pad_token_id),
+    ):
         if tok is not None:
             setter(tok)
     if tokenizer.chat_template:
@@ -60,15 +66,19 @@ def write_gguf(model, tokenizer, path: Path) -> Path:
     writer.add_head_count(cfg.num_attention_heads)
     writer.add_head_count_kv(cfg.num_key_value_heads)
     writer.add_rope_dimension_count(cfg.hidden_size // cfg.num_attention_heads)
-    writer.add_rope_freq_base(float(getattr(cfg, "rope_theta", None)
-                                    or cfg.rope_parameters["rope_theta"]))
+    writer.add_rope_freq_base(
+        float(getattr(cfg, "rope_theta", None) or cfg.rope_parameters["rope_theta"])
+    )
     writer.add_layer_norm_rms_eps(cfg.rms_norm_eps)
     writer.add_vocab_size(cfg.vocab_size)
     writer.add_file_type(gguf.LlamaFileType.ALL_F32)
     _tokenizer_metadata(writer, tokenizer)
-    names = gguf.get_tensor_name_map(gguf.MODEL_ARCH_NAMES_INV[arch]
-                                     if hasattr(gguf, "MODEL_ARCH_NAMES_INV")
-                                     else _arch_enum(gguf, arch), cfg.num_hidden_layers)
+    names = gguf.get_tensor_name_map(
+        gguf.MODEL_ARCH_NAMES_INV[arch]
+        if hasattr(gguf, "MODEL_ARCH_NAMES_INV")
+        else _arch_enum(gguf, arch),
+        cfg.num_hidden_layers,
+    )
     for name, tensor in model.state_dict().items():
         if name == "lm_head.weight" and cfg.tie_word_embeddings:
             continue

@@ -6,8 +6,19 @@ from inspector.cli import main
 
 
 def test_analyze_json_to_stdout(keyword_model, sentiment_probe, capsys):
-    code = main(["analyze", "--model", str(keyword_model), "--probe", str(sentiment_probe),
-                 "--input", "the room was great", "--json", "-"])
+    code = main(
+        [
+            "analyze",
+            "--model",
+            str(keyword_model),
+            "--probe",
+            str(sentiment_probe),
+            "--input",
+            "the room was great",
+            "--json",
+            "-",
+        ]
+    )
     assert code == 0
     d = json.loads(capsys.readouterr().out)
     assert d["model"] == str(keyword_model)
@@ -20,8 +31,20 @@ def test_analyze_json_to_stdout(keyword_model, sentiment_probe, capsys):
 
 
 def test_analyze_table(keyword_model, sentiment_probe, capsys):
-    assert main(["analyze", "--model", str(keyword_model), "--probe", str(sentiment_probe),
-                 "--input", "great staff"]) == 0
+    assert (
+        main(
+            [
+                "analyze",
+                "--model",
+                str(keyword_model),
+                "--probe",
+                str(sentiment_probe),
+                "--input",
+                "great staff",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "prediction: positive" in out
     assert "great" in out and "metrics:" in out
@@ -30,7 +53,9 @@ def test_analyze_table(keyword_model, sentiment_probe, capsys):
 def test_bad_probe_exits_2_with_one_line(keyword_model, tmp_path, capsys):
     bad = tmp_path / "bad.toml"
     bad.write_text('prompt = "no placeholder"\n[labels]\na = "good"\nb = "bad"\n')
-    assert main(["analyze", "--model", str(keyword_model), "--probe", str(bad), "--input", "x"]) == 2
+    assert (
+        main(["analyze", "--model", str(keyword_model), "--probe", str(bad), "--input", "x"]) == 2
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "must contain {input}" in err[0] and str(bad) in err[0]
 
@@ -39,7 +64,10 @@ def test_broken_checkpoint_exits_3_with_one_line(tmp_path, sentiment_probe, caps
     ckpt = tmp_path / "ckpt"
     ckpt.mkdir()
     (ckpt / "config.json").write_text("{not json")
-    assert main(["analyze", "--model", str(ckpt), "--probe", str(sentiment_probe), "--input", "x"]) == 3
+    assert (
+        main(["analyze", "--model", str(ckpt), "--probe", str(sentiment_probe), "--input", "x"])
+        == 3
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "config.json" in err[0] and "not valid JSON" in err[0]
 
@@ -47,5 +75,8 @@ def test_broken_checkpoint_exits_3_with_one_line(tmp_path, sentiment_probe, caps
 def test_label_missing_from_tokenizer_exits_2(keyword_model, tmp_path, capsys):
     probe = tmp_path / "p.toml"
     probe.write_text('prompt = "review : {input} ."\n[labels]\nyes = "zebra"\nno = "bad"\n')
-    assert main(["analyze", "--model", str(keyword_model), "--probe", str(probe), "--input", "x y"]) == 2
+    assert (
+        main(["analyze", "--model", str(keyword_model), "--probe", str(probe), "--input", "x y"])
+        == 2
+    )
     assert "'zebra'" in capsys.readouterr().err

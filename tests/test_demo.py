@@ -44,7 +44,9 @@ def test_layout(demo_root):
             ckpts = sorted((demo_root / variant / phase).glob("checkpoint-*"))
             assert 3 <= len(ckpts) <= 5
             for c in ckpts:
-                assert {"config.json", "model.safetensors", "trainer_state.json"} <= {p.name for p in c.iterdir()}
+                assert {"config.json", "model.safetensors", "trainer_state.json"} <= {
+                    p.name for p in c.iterdir()
+                }
                 state = json.loads((c / "trainer_state.json").read_text())
                 assert c.name == f"checkpoint-{state['global_step']}"
             steps[variant, phase] = sorted(int(c.name.split("-")[1]) for c in ckpts)

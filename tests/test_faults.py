@@ -40,7 +40,9 @@ def copy(good, tmp_path):
 
 
 def _cli(capsys, model, probe, text="the food was great"):
-    code = cli.main(["analyze", "--model", str(model), "--probe", str(probe), "--input", text, "--no-explain"])
+    code = cli.main(
+        ["analyze", "--model", str(model), "--probe", str(probe), "--input", text, "--no-explain"]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     return code, [line for line in err if not line.startswith("note:")]
 
@@ -74,19 +76,38 @@ def test_malicious_pickle_executes_nothing(copy, tmp_path, capsys, sentiment_pro
     assert not marker.exists()
 
 
-def test_pickle_only_folder_loads_with_weights_only_and_a_notice(copy, good, capsys, sentiment_probe):
+def test_pickle_only_folder_loads_with_weights_only_and_a_notice(
+    copy, good, capsys, sentiment_probe
+):
     state = load_checkpoint(good, device="cpu").model.state_dict()
     (copy / "model.safetensors").unlink()
-    torch.save({k: v for k, v in state.items() if k != "lm_head.weight"}, copy / "pytorch_model.bin")
+    torch.save(
+        {k: v for k, v in state.items() if k != "lm_head.weight"}, copy / "pytorch_model.bin"
+    )
     lm = load_checkpoint(copy, device="cpu")
     assert any("weights_only=True" in n for n in lm.notices)
     assert torch.equal(lm.model.model.embed_tokens.weight, state["model.embed_tokens.weight"])
-    assert cli.main(["analyze", "--model", str(copy), "--probe", str(sentiment_probe),
-                     "--input", "the food was great", "--no-explain"]) == 0
+    assert (
+        cli.main(
+            [
+                "analyze",
+                "--model",
+                str(copy),
+                "--probe",
+                str(sentiment_probe),
+                "--input",
+                "the food was great",
+                "--no-explain",
+            ]
+        )
+        == 0
+    )
     assert "note: weights are a torch pickle" in capsys.readouterr().err
 
 
-def test_auto_map_custom_code_is_refused_and_consent_is_per_checkpoint(copy, tmp_path, capsys, sentiment_probe):
+def test_auto_map_custom_code_is_refused_and_consent_is_per_checkpoint(
+    copy, tmp_path, capsys, sentiment_probe
+):
     marker = tmp_path / "imported"
     (copy / "modeling_evil.py").write_text(f"open({str(marker)!r}, 'w').write('ran')\n")
     config = json.loads((copy / "config.json").read_text())
@@ -132,14 +153,22 @@ def _missing_tensors(folder):
     from safetensors.torch import load_file, save_file
 
     state = load_file(folder / "model.safetensors")
-    save_file({k: v for k, v in state.items() if "layers.0.mlp" not in k}, folder / "model.safetensors",
-              metadata={"format": "pt"})
+    save_file(
+        {k: v for k, v in state.items() if "layers.0.mlp" not in k},
+        folder / "model.safetensors",
+        metadata={"format": "pt"},
+    )
     return "ckpt", "weights missing"
 
 
 def _absent_shard(folder):
-    index = {"metadata": {}, "weight_map": {"model.embed_tokens.weight": "model-00001-of-00002.safetensors",
-                                            "model.norm.weight": "model-00002-of-00002.safetensors"}}
+    index = {
+        "metadata": {},
+        "weight_map": {
+            "model.embed_tokens.weight": "model-00001-of-00002.safetensors",
+            "model.norm.weight": "model-00002-of-00002.safetensors",
+        },
+    }
     (folder / "model.safetensors").rename(folder / "model-00001-of-00002.safetensors")
     (folder / "model.safetensors.index.json").write_text(json.dumps(index))
     return "model-00002-of-00002.safetensors", "still being written"
@@ -156,9 +185,22 @@ def _no_tokenizer(folder):
     return "ckpt", "no tokenizer"
 
 
-@pytest.mark.parametrize("damage", [_truncate, _no_config, _bad_json, _shape_mismatch, _missing_tensors,
-                                    _absent_shard, _partial_file, _no_tokenizer])
-def test_broken_checkpoint_gives_one_line_naming_file_and_problem(copy, capsys, sentiment_probe, damage):
+@pytest.mark.parametrize(
+    "damage",
+    [
+        _truncate,
+        _no_config,
+        _bad_json,
+        _shape_mismatch,
+        _missing_tensors,
+        _absent_shard,
+        _partial_file,
+        _no_tokenizer,
+    ],
+)
+def test_broken_checkpoint_gives_one_line_naming_file_and_problem(
+    copy, capsys, sentiment_probe, damage
+):
     name, problem = damage(copy)
     with pytest.raises(CheckpointError) as err:
         load_checkpoint(copy, device="cpu")
@@ -170,8 +212,10 @@ def test_broken_checkpoint_gives_one_line_naming_file_and_problem(copy, capsys, 
 
 def test_tokenizer_lacking_label_tokens_is_a_probe_error(good, tmp_path, capsys):
     probe = tmp_path / "p.toml"
-    probe.write_text('name = "x"\nprompt = "review : {input} . answer :"\n'
-                     '[labels]\npositive = ["splendid"]\nnegative = ["bad"]\n')
+    probe.write_text(
+        'name = "x"\nprompt = "review : {input} . answer :"\n'
+        '[labels]\npositive = ["splendid"]\nnegative = ["bad"]\n'
+    )
     with pytest.raises(ProbeError, match="splendid"):
         Analyzer(load_checkpoint(good, device="cpu"), load_probe(probe))
     code, lines = _cli(capsys, good, probe)
@@ -239,24 +283,32 @@ def test_malformed_jsonl_and_toml_name_line_and_field(tmp_path):
     toml.write_text('name = "x"\nprompt = "{input}"\n[labels]\npositive = "good\n')
     with pytest.raises(ProbeError, match=r"p.toml.*line 4"):
         load_probe(toml)
-    toml.write_text('name = "x"\nprompt = "{input} answer"\n[labels]\npositive = [3]\nnegative = ["bad"]\n')
+    toml.write_text(
+        'name = "x"\nprompt = "{input} answer"\n[labels]\npositive = [3]\nnegative = ["bad"]\n'
+    )
     with pytest.raises(ProbeError, match=r"labels.positive"):
         load_probe(toml)
 
 
 def test_labels_that_vanish_or_collide_are_probe_errors(good, tmp_path):
     lm = load_checkpoint(good, device="cpu")
-    for labels, fragment in ((' positive = [" "]\nnegative = ["bad"]', "nothing|empty"),
-                             ('positive = ["good"]\nnegative = ["good"]', "good")):
+    for labels, fragment in (
+        (' positive = [" "]\nnegative = ["bad"]', "nothing|empty"),
+        ('positive = ["good"]\nnegative = ["good"]', "good"),
+    ):
         probe = tmp_path / "p.toml"
-        probe.write_text(f'name = "x"\nprompt = "review : {{input}} . answer :"\n[labels]\n{labels}\n')
+        probe.write_text(
+            f'name = "x"\nprompt = "review : {{input}} . answer :"\n[labels]\n{labels}\n'
+        )
         with pytest.raises(ProbeError, match=fragment):
             Analyzer(lm, load_probe(probe))
 
 
 # -- resource limits ------------------------------------------------------------
 def test_model_over_memory_budget_is_refused_before_loading(good, capsys, sentiment_probe):
-    with pytest.raises(CheckpointError, match=r"needs about [\d.]+ KiB, over the memory budget of 1.0 KiB"):
+    with pytest.raises(
+        CheckpointError, match=r"needs about [\d.]+ KiB, over the memory budget of 1.0 KiB"
+    ):
         load_checkpoint(good, device="cpu", memory_budget=1024)
     with pytest.raises(CheckpointError, match="memory budget"):
         ModelPool(device="cpu", memory_budget=1024).get(good)
@@ -304,7 +356,9 @@ while True:
 
 def test_result_cache_survives_kill_9_mid_write(tmp_path):
     db = tmp_path / "results.sqlite"
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(db)], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(db)], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout.readline().strip() == "ready"
     time.sleep(0.3)
     proc.send_signal(signal.SIGKILL)
@@ -345,4 +399,8 @@ def test_preferences_write_atomically(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         p.save()
     assert prefs.Preferences.path().read_text() == good_text
-    assert not [f for f in prefs.Preferences.path().parent.iterdir() if f.name != prefs.Preferences.path().name]
+    assert not [
+        f
+        for f in prefs.Preferences.path().parent.iterdir()
+        if f.name != prefs.Preferences.path().name
+    ]

@@ -16,23 +16,32 @@ from inspector.core.prompting import encode, input_token_offsets, render
 from inspector.core.units import ablate, token_units, word_units
 from inspector.demo import tiny
 
-FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80)
-WORDY = st.lists(st.sampled_from([*"ab cé,.!?'-\n\t🙂日本_", "don't", " zebra ", "<|im_start|>"]),
-                 max_size=25).map("".join)
+WORDY = st.lists(
+    st.sampled_from([*"ab cé,.!?'-\n\t🙂日本_", "don't", " zebra ", "<|im_start|>"]), max_size=25
+).map("".join)
 
 
 def _mutate(source: str, data) -> str:
-    ops = data.draw(st.lists(st.tuples(st.sampled_from(["delete", "insert", "replace"]),
-                                       st.integers(0, len(source)), TEXT), max_size=4))
+    ops = data.draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["delete", "insert", "replace"]), st.integers(0, len(source)), TEXT
+            ),
+            max_size=4,
+        )
+    )
     for op, at, s in ops:
         at = min(at, len(source))
         if op == "delete":
-            source = source[:at] + source[at + len(s) + 1:]
+            source = source[:at] + source[at + len(s) + 1 :]
         elif op == "insert":
             source = source[:at] + s + source[at:]
         else:
-            source = source[:at] + s + source[at + len(s):]
+            source = source[:at] + s + source[at + len(s) :]
     return source
 
 
@@ -63,10 +72,16 @@ def _toml(v) -> str:
 
 
 @FUZZ
-@given(st.dictionaries(st.sampled_from(["name", "prompt", "chat", "labels", "explanation", "extra"]),
-                       st.recursive(st.none() | st.booleans() | st.integers() | TEXT,
-                                    lambda c: st.lists(c, max_size=3) | st.dictionaries(TEXT, c, max_size=3),
-                                    max_leaves=6)))
+@given(
+    st.dictionaries(
+        st.sampled_from(["name", "prompt", "chat", "labels", "explanation", "extra"]),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | TEXT,
+            lambda c: st.lists(c, max_size=3) | st.dictionaries(TEXT, c, max_size=3),
+            max_leaves=6,
+        ),
+    )
+)
 def test_probe_tables_of_any_shape_give_a_probe_or_a_probe_error(table):
     body = "\n".join(f"{k} = {_toml(v)}" for k, v in table.items() if v is not None)
     try:
@@ -76,10 +91,19 @@ def test_probe_tables_of_any_shape_give_a_probe_or_a_probe_error(table):
 
 
 @FUZZ
-@given(st.lists(st.one_of(TEXT, st.builds(lambda t, lab: f'{{"text": {t}, "label": {lab}}}',
-                                           st.sampled_from(['"ok"', '""', "3", "null", '"x"']),
-                                           st.sampled_from(['"positive"', '"neutral"', "1", "null"]))),
-                max_size=6))
+@given(
+    st.lists(
+        st.one_of(
+            TEXT,
+            st.builds(
+                lambda t, lab: f'{{"text": {t}, "label": {lab}}}',
+                st.sampled_from(['"ok"', '""', "3", "null", '"x"']),
+                st.sampled_from(['"positive"', '"neutral"', "1", "null"]),
+            ),
+        ),
+        max_size=6,
+    )
+)
 def test_input_files_give_examples_or_an_input_error_naming_the_file(lines):
     try:
         examples = parse_inputs("\n".join(lines), "set.jsonl", labels=["positive", "negative"])
@@ -94,9 +118,13 @@ def test_input_files_give_examples_or_an_input_error_naming_the_file(lines):
 @given(WORDY, st.data())
 def test_word_units_map_back_and_ablation_never_raises(text, data):
     units = word_units(text)
-    assert all(text[u.start:u.end] == u.text for u in units)
+    assert all(text[u.start : u.end] == u.text for u in units)
     assert all(a.end <= b.start for a, b in zip(units, units[1:], strict=False))
-    remove = set(data.draw(st.lists(st.integers(0, max(0, len(units) - 1)), max_size=5))) if units else set()
+    remove = (
+        set(data.draw(st.lists(st.integers(0, max(0, len(units) - 1)), max_size=5)))
+        if units
+        else set()
+    )
     ablate(text, units, remove)
     ablate(text, units, remove, "…")
     gone = ablate(text, units, set(range(len(units))))
@@ -112,10 +140,10 @@ def chat_tok():
 @given(WORDY.filter(lambda t: t.strip()))
 def test_chat_rendering_keeps_units_inside_the_input(chat_tok, text):
     rendered = render("Review: {input}\nPositive or negative?", chat_tok, True, text)
-    assert rendered.text[rendered.input_start:rendered.input_end] == text
+    assert rendered.text[rendered.input_start : rendered.input_end] == text
     ids, offsets = encode(chat_tok, rendered, True)
     units = token_units(text, input_token_offsets(rendered, offsets))
-    assert all(text[u.start:u.end] == u.text and 0 <= u.start < u.end <= len(text) for u in units)
+    assert all(text[u.start : u.end] == u.text and 0 <= u.start < u.end <= len(text) for u in units)
     inside = [(a, b) for a, b in offsets if a < rendered.input_end and b > rendered.input_start]
     assert len(units) <= len(inside)  # no unit comes from a template token
     assert len(ids) == len(offsets)

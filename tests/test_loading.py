@@ -46,7 +46,9 @@ def _direct_probs(model, tok, probe):
     from inspector.core.checkpoints import CheckpointInfo
     from inspector.core.loading import LoadedModel
 
-    info = CheckpointInfo(path=None, kind="memory", weight_format="none", weight_files=[], n_params=0)
+    info = CheckpointInfo(
+        path=None, kind="memory", weight_format="none", weight_files=[], n_params=0
+    )
     lm = LoadedModel(model.eval(), tok, info, torch.device("cpu"), "source")
     return _probs(lm, probe)
 
@@ -58,7 +60,9 @@ def test_hf_folder_of_each_family_loads_and_scores(tmp_path, family, bpe_tok, pl
     lm = load_checkpoint(folder, device="cpu")
     assert lm.model.config.model_type == family
     assert lm.info.weight_format == "safetensors" and lm.notices == []
-    assert _probs(lm, plain_probe) == pytest.approx(_direct_probs(model.eval(), bpe_tok, plain_probe), abs=1e-5)
+    assert _probs(lm, plain_probe) == pytest.approx(
+        _direct_probs(model.eval(), bpe_tok, plain_probe), abs=1e-5
+    )
 
 
 def test_sharded_safetensors_with_index_loads_every_shard(tmp_path, bpe_tok, plain_probe):
@@ -72,7 +76,9 @@ def test_sharded_safetensors_with_index_loads_every_shard(tmp_path, bpe_tok, pla
     lm = load_checkpoint(folder, device="cpu")
     assert {f.name for f in lm.info.weight_files} == shards
     assert lm.info.n_params == sum(p.numel() for p in model.parameters())
-    assert _probs(lm, plain_probe) == pytest.approx(_direct_probs(model.eval(), bpe_tok, plain_probe), abs=1e-5)
+    assert _probs(lm, plain_probe) == pytest.approx(
+        _direct_probs(model.eval(), bpe_tok, plain_probe), abs=1e-5
+    )
 
 
 def test_trainer_checkpoint_uses_global_step_and_parent_tokenizer(tmp_path, bpe_tok, plain_probe):
@@ -87,13 +93,17 @@ def test_trainer_checkpoint_uses_global_step_and_parent_tokenizer(tmp_path, bpe_
     assert lm.info.kind == "trainer" and lm.info.step == 512
     assert lm.info.tokenizer_dir == run
     assert lm.info.weight_format == "safetensors"
-    assert _probs(lm, plain_probe) == pytest.approx(_direct_probs(model.eval(), bpe_tok, plain_probe), abs=1e-5)
+    assert _probs(lm, plain_probe) == pytest.approx(
+        _direct_probs(model.eval(), bpe_tok, plain_probe), abs=1e-5
+    )
 
 
 def test_word_tokenizer_without_chat_template_loads(tmp_path, plain_probe):
     tok = tiny.word_tokenizer("review : is this positive or negative ? the food was great".split())
     assert not tok.chat_template
-    folder = tiny.save_checkpoint(tiny.build_model(tiny.gpt2_config(len(tok)), tok), tok, tmp_path / "w")
+    folder = tiny.save_checkpoint(
+        tiny.build_model(tiny.gpt2_config(len(tok)), tok), tok, tmp_path / "w"
+    )
     lm = load_checkpoint(folder, device="cpu")
     assert not lm.tokenizer.chat_template
     assert sum(_probs(lm, plain_probe)) == pytest.approx(1.0, abs=1e-5)
@@ -107,7 +117,9 @@ def test_gguf_file_matches_its_source_model(tmp_path, family, bpe_tok, plain_pro
     assert lm.info.kind == "gguf" and lm.info.weight_format == "gguf"
     assert lm.tokenizer(TEXT)["input_ids"] == bpe_tok(TEXT)["input_ids"]
     assert lm.tokenizer.chat_template == bpe_tok.chat_template
-    assert _probs(lm, plain_probe) == pytest.approx(_direct_probs(model, bpe_tok, plain_probe), abs=1e-4)
+    assert _probs(lm, plain_probe) == pytest.approx(
+        _direct_probs(model, bpe_tok, plain_probe), abs=1e-4
+    )
 
 
 def test_cli_analyze_on_gguf_file(tmp_path, bpe_tok):
@@ -116,9 +128,24 @@ def test_cli_analyze_on_gguf_file(tmp_path, bpe_tok):
     probe = tmp_path / "p.toml"
     probe.write_text(PLAIN_PROBE)
     out = subprocess.run(
-        [sys.executable, "-m", "inspector.cli", "analyze", "--model", str(path), "--probe", str(probe),
-         "--input", TEXT, "--no-explain", "--json", "-"],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "inspector.cli",
+            "analyze",
+            "--model",
+            str(path),
+            "--probe",
+            str(probe),
+            "--input",
+            TEXT,
+            "--no-explain",
+            "--json",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert out.returncode == 0, out.stderr
     d = json.loads(out.stdout)

@@ -31,15 +31,15 @@ def test_design_example_parses():
 @pytest.mark.parametrize(
     "mutation, message",
     [
-        (("prompt = \"Review: {input}", "prompt = \"Review: {text}"), "unknown placeholder {text}"),
-        (("prompt = \"Review: {input}", "prompt = \"Review:"), "must contain {input}"),
-        (("chat = true", "chat = \"yes\""), "'chat' must be true or false"),
+        (('prompt = "Review: {input}', 'prompt = "Review: {text}'), "unknown placeholder {text}"),
+        (('prompt = "Review: {input}', 'prompt = "Review:'), "must contain {input}"),
+        (("chat = true", 'chat = "yes"'), "'chat' must be true or false"),
         (("chat = true", "chatt = true"), "unknown field 'chatt'"),
         (("max_new_tokens = 24", "max_new_tokens = 0"), "max_new_tokens must be an integer"),
-        (("negative = \"Negative\"", "negative = []"), "labels.negative"),
-        (("negative = \"Negative\"", "negative = \"positive\""), "used by both"),
+        (('negative = "Negative"', "negative = []"), "labels.negative"),
+        (('negative = "Negative"', 'negative = "positive"'), "used by both"),
         (("[labels]", "[labelz]"), "unknown field 'labelz'"),
-        (("name = \"review sentiment\"", "name = \"review"), "not valid TOML"),
+        (('name = "review sentiment"', 'name = "review'), "not valid TOML"),
     ],
 )
 def test_mistakes_name_the_field(mutation, message):

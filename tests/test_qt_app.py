@@ -23,10 +23,15 @@ def tiny_demo(tmp_path_factory, keyword_model, sentiment_probe):
         shutil.copytree(keyword_model, root / "fixed" / f"checkpoint-{step}")
     (root / "fixed" / "notes.txt").write_text("not a checkpoint")
     shutil.copy(sentiment_probe, root / "probe.toml")
-    (root / "inputs.jsonl").write_text("\n".join(json.dumps(d) for d in [
-        {"text": "the staff was great", "label": "positive"},
-        {"text": "our room was awful", "label": "negative"},
-    ]))
+    (root / "inputs.jsonl").write_text(
+        "\n".join(
+            json.dumps(d)
+            for d in [
+                {"text": "the staff was great", "label": "positive"},
+                {"text": "our room was awful", "label": "negative"},
+            ]
+        )
+    )
     return root
 
 
@@ -39,7 +44,9 @@ def window(qtbot):
     win.worker.shutdown()
 
 
-def test_first_launch_builds_the_demo_in_the_worker_then_opens_it(qtbot, window, tiny_demo, monkeypatch):
+def test_first_launch_builds_the_demo_in_the_worker_then_opens_it(
+    qtbot, window, tiny_demo, monkeypatch
+):
     import threading
 
     from inspector.app import open_demo
@@ -52,7 +59,9 @@ def test_first_launch_builds_the_demo_in_the_worker_then_opens_it(qtbot, window,
             progress(i, 3, "training the demo")
         return tiny_demo
 
-    monkeypatch.setitem(sys.modules, "inspector.demo.series", types.SimpleNamespace(build_demo=build_demo))
+    monkeypatch.setitem(
+        sys.modules, "inspector.demo.series", types.SimpleNamespace(build_demo=build_demo)
+    )
     with qtbot.waitSignal(window.analysis.done, timeout=WAIT):
         open_demo(window)
     assert calls and calls[0] != threading.get_ident()  # built on the worker thread

@@ -38,12 +38,16 @@ def _done_for(win, text):
 
 def test_typed_edit_paints_the_cores_numbers(qtbot, window, core):
     start = "the food was great and the staff"
-    with qtbot.waitSignal(window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, start)):
+    with qtbot.waitSignal(
+        window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, start)
+    ):
         window.set_input(start)
     edited = start + " awful"
     window.editor.setFocus()
     window.editor.moveCursor(window.editor.textCursor().MoveOperation.End)
-    with qtbot.waitSignal(window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, edited)):
+    with qtbot.waitSignal(
+        window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, edited)
+    ):
         qtbot.keyClicks(window.editor, " awful")
     expected = core.analyze(edited)
     painted = window.editor.painted
@@ -56,12 +60,15 @@ def test_typed_edit_paints_the_cores_numbers(qtbot, window, core):
     assert max(painted, key=lambda p: p[1])[0].text in ("great", "awful")
     base = core.analyze(start)
     assert window.prediction.edit_shift == pytest.approx(
-        0.5 * sum(abs(a - b) for a, b in zip(base.probs, expected.probs, strict=True)), abs=1e-5)
+        0.5 * sum(abs(a - b) for a, b in zip(base.probs, expected.probs, strict=True)), abs=1e-5
+    )
 
 
 def test_unit_edits_undo_and_redo(qtbot, window):
     text = "the staff was great"
-    with qtbot.waitSignal(window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, text)):
+    with qtbot.waitSignal(
+        window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, text)
+    ):
         window.set_input(text)
     ed = window.editor
     ed.setFocus()
@@ -81,14 +88,17 @@ def test_unit_edits_undo_and_redo(qtbot, window):
     assert ed.text() == "the food was great"
     # the before/after view shows the edit against the pinned baseline
     assert "<s" in window.editor_panel.baseline_label.text()
-    with qtbot.waitSignal(window.analysis.done, timeout=WAIT,
-                          check_params_cb=_done_for(window, "the food was great")):
+    with qtbot.waitSignal(
+        window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, "the food was great")
+    ):
         pass
 
 
 def test_twenty_quick_edits_paint_only_the_last(qtbot, window):
     painted, worker_ids = [], []  # (result's input, editor text when it arrived)
-    window.analysis.partial.connect(lambda r, stage: painted.append((r.input, window.editor.text())))
+    window.analysis.partial.connect(
+        lambda r, stage: painted.append((r.input, window.editor.text()))
+    )
     window.analysis.done.connect(lambda o: painted.append((o.result.input, window.editor.text())))
     window.worker.event.connect(lambda rid, kind, payload: worker_ids.append(rid))
     words = "the a food service room staff was is very quite rather and but with of our my great awful the".split()
@@ -100,7 +110,9 @@ def test_twenty_quick_edits_paint_only_the_last(qtbot, window):
         qtbot.wait(1)
     after_last = len(painted)
     ids_after_last = len(worker_ids)
-    with qtbot.waitSignal(window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, texts[-1])):
+    with qtbot.waitSignal(
+        window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, texts[-1])
+    ):
         pass
     qtbot.wait(1500)  # anything stale still queued would arrive now
     assert all(shown == current for shown, current in painted)  # never a result for another text
@@ -124,7 +136,9 @@ def _max_stall_ms(qtbot, window, text) -> float:
     timer.timeout.connect(beat)
     first = lambda r, stage: r.input == text and not timer.isActive() and timer.start()  # noqa: E731
     window.analysis.partial.connect(first)
-    with qtbot.waitSignal(window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, text)):
+    with qtbot.waitSignal(
+        window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, text)
+    ):
         window.set_input(text)
     timer.stop()
     window.analysis.partial.disconnect(first)
@@ -133,15 +147,19 @@ def _max_stall_ms(qtbot, window, text) -> float:
 
 def test_no_event_loop_stall_during_a_sweep(qtbot, window, capsys):
     warm = "the food was great"
-    with qtbot.waitSignal(window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, warm)):
+    with qtbot.waitSignal(
+        window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, warm)
+    ):
         window.set_input(warm)  # the model is loaded before anything is measured
     base = "the food was great but the staff was rather slow and our room was quite small"
     # best of three sweeps: a busy shared CPU can pause any process, but a UI thread that blocks
     # (a forward pass, a synchronous load) stalls every sweep and still fails this guard
     stalls = [_max_stall_ms(qtbot, window, " ".join([base] * 3 + ["x"] * i)) for i in range(3)]
     with capsys.disabled():
-        print(f"\n[stall] max event-loop stall per {len(window.editor.painted)}-unit sweep: "
-              + ", ".join(f"{s:.1f} ms" for s in stalls))
+        print(
+            f"\n[stall] max event-loop stall per {len(window.editor.painted)}-unit sweep: "
+            + ", ".join(f"{s:.1f} ms" for s in stalls)
+        )
     assert len(window.editor.painted) == len(base.split()) * 3 + 2
     assert min(stalls) < 50
 
@@ -159,14 +177,18 @@ def test_worker_exception_shows_a_message_and_the_app_goes_on(qtbot, window):
 
     assert "Traceback" in QApplication.clipboard().text()
     text = "the staff was awful"
-    with qtbot.waitSignal(window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, text)):
+    with qtbot.waitSignal(
+        window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, text)
+    ):
         window.set_input(text)
     assert window.current_result.label == "negative"
 
 
 def test_checkpoint_switch_reuses_cached_results(qtbot, window, keyword_model):
     text = "our room was great"
-    with qtbot.waitSignal(window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, text)):
+    with qtbot.waitSignal(
+        window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, text)
+    ):
         window.set_input(text)
     first = window.analysis.last_outcome
     assert not first.cache_hit
@@ -181,10 +203,16 @@ def test_checkpoint_switch_reuses_cached_results(qtbot, window, keyword_model):
 def test_marked_span_becomes_one_unit_and_follows_edits(qtbot, window):
     from inspector.qt.spans import carry_spans
 
-    assert carry_spans(((0, 3), (4, 8), (9, 12)), "the food was", "the big food was") == ((0, 3), (8, 12), (13, 16))
+    assert carry_spans(((0, 3), (4, 8), (9, 12)), "the food was", "the big food was") == (
+        (0, 3),
+        (8, 12),
+        (13, 16),
+    )
     assert carry_spans(((0, 3), (4, 8)), "the food was", "the meal was") == ((0, 3),)
     text = "the food was great and the staff"
-    with qtbot.waitSignal(window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, text)):
+    with qtbot.waitSignal(
+        window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, text)
+    ):
         window.set_input(text)
     cur = window.editor.textCursor()
     cur.setPosition(text.index("was great"))
@@ -196,6 +224,8 @@ def test_marked_span_becomes_one_unit_and_follows_edits(qtbot, window):
     window.editor.setFocus()
     window.editor.moveCursor(cur.MoveOperation.Start)
     edited = "so " + text
-    with qtbot.waitSignal(window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, edited)):
+    with qtbot.waitSignal(
+        window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, edited)
+    ):
         qtbot.keyClicks(window.editor, "so ")
     assert [u.text for u, _d, _c in window.editor.painted] == ["was great"]

@@ -98,9 +98,12 @@ def test_changing_device_unloads_resident_models(qtbot, window, keyword_model, s
     assert window.worker.pool.resident() == [str(keyword_model)]
     dialog = _open_prefs(qtbot, window)
     dialog.device.setCurrentText("cpu")  # was "auto"
-    with qtbot.waitSignal(window.worker.finished, timeout=WAIT) as blocker:
+    with qtbot.waitSignal(
+        window.worker.finished,
+        timeout=WAIT,
+        check_params_cb=lambda rid, *_: rid == dialog.evict_request,
+    ):
         _press(dialog, QDialogButtonBox.StandardButton.Apply)
-    assert blocker.args[0] == dialog.evict_request
     assert window.worker.pool.resident() == []
 
 

@@ -15,8 +15,16 @@ WAIT = 120_000
 
 
 def test_session_file_round_trip_and_damage(tmp_path):
-    s = Session(series="/x", checkpoint="/x/c", probe_text="name='p'", text="hello", baseline="hi",
-                inputs=[{"text": "a", "label": None}], current_input=0, settings={"unit": "token"})
+    s = Session(
+        series="/x",
+        checkpoint="/x/c",
+        probe_text="name='p'",
+        text="hello",
+        baseline="hi",
+        inputs=[{"text": "a", "label": None}],
+        current_input=0,
+        settings={"unit": "token"},
+    )
     save_session(s)
     back = load_session()
     assert back.text == "hello" and back.baseline == "hi" and back.settings == {"unit": "token"}
@@ -29,10 +37,15 @@ def test_session_file_round_trip_and_damage(tmp_path):
 @pytest.fixture
 def inputs_file(tmp_path):
     path = tmp_path / "inputs.jsonl"
-    path.write_text("\n".join(json.dumps(d) for d in [
-        {"text": "the food was great", "label": "positive"},
-        {"text": "our room was awful and small", "label": "negative"},
-    ]))
+    path.write_text(
+        "\n".join(
+            json.dumps(d)
+            for d in [
+                {"text": "the food was great", "label": "positive"},
+                {"text": "our room was awful and small", "label": "negative"},
+            ]
+        )
+    )
     return path
 
 
@@ -50,7 +63,9 @@ def test_autosave_survives_a_crash_and_restores(qtbot, keyword_model, sentiment_
     a.examples_dock.close()
     a.changed()
     edited = "our room was awful and small indeed"
-    qtbot.waitUntil(lambda: session_path().exists() and edited in session_path().read_text(), timeout=5000)
+    qtbot.waitUntil(
+        lambda: session_path().exists() and edited in session_path().read_text(), timeout=5000
+    )
     qtbot.waitUntil(lambda: '"window_state": ""' not in session_path().read_text(), timeout=5000)
     # crash: no closeEvent, no final save
     a.autosave_enabled = False
@@ -60,8 +75,9 @@ def test_autosave_survives_a_crash_and_restores(qtbot, keyword_model, sentiment_
     b = MainWindow(prefs=Preferences(device="cpu"))
     qtbot.addWidget(b)
     b.show()
-    with qtbot.waitSignal(b.analysis.done, timeout=WAIT,
-                          check_params_cb=lambda o: o.result.input == edited):
+    with qtbot.waitSignal(
+        b.analysis.done, timeout=WAIT, check_params_cb=lambda o: o.result.input == edited
+    ):
         assert restore_last(b)
     assert b.editor.text() == edited
     assert b.editor_panel.baseline == "our room was awful and small"

@@ -21,8 +21,11 @@ from inspector.qt.compare_view import CompareDialog
 from inspector.qt.main_window import MainWindow
 
 WAIT = 180_000
-INPUTS = [Example("the food was great", "positive"), Example("our staff was awful", "negative"),
-          Example("the room was very great", "positive")]
+INPUTS = [
+    Example("the food was great", "positive"),
+    Example("our staff was awful", "negative"),
+    Example("the room was very great", "positive"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -33,14 +36,18 @@ def run_dir(keyword_model, sentiment_probe, tmp_path_factory):
     root = tmp_path_factory.mktemp("tl") / "run"
     shutil.copytree(keyword_model, root / "phase1" / "checkpoint-100")
     tok = AutoTokenizer.from_pretrained(keyword_model)
-    untrained = tiny.build_model(tiny.llama_config(len(tok), hidden=32, layers=1, heads=2), tok, seed=1)
+    untrained = tiny.build_model(
+        tiny.llama_config(len(tok), hidden=32, layers=1, heads=2), tok, seed=1
+    )
     tiny.save_checkpoint(untrained, tok, root / "phase2" / "checkpoint-200")
     bad = shutil.copytree(keyword_model, root / "phase2" / "checkpoint-300")
     cfg = json.loads((bad / "config.json").read_text())
     cfg["intermediate_size"] = 48  # passes discovery, fails at load
     (bad / "config.json").write_text(json.dumps(cfg))
     shutil.copy(sentiment_probe, root / "probe.toml")
-    (root / "inputs.jsonl").write_text("\n".join(json.dumps({"text": e.text, "label": e.label}) for e in INPUTS))
+    (root / "inputs.jsonl").write_text(
+        "\n".join(json.dumps({"text": e.text, "label": e.label}) for e in INPUTS)
+    )
     return root
 
 
@@ -77,10 +84,15 @@ def test_plot_series_of_a_real_timeline(run_dir):
     assert ps.failed == [2]  # the broken checkpoint is a mark, not a missing point
     assert ps.boundaries == [((ps.xs[0] + ps.xs[1]) / 2, "phase2")]
     for key in ("hit_at_1", "accuracy", "cited_mass"):
-        assert ps.curves[key][:2] == [result.checkpoints[0].metrics[key], result.checkpoints[1].metrics[key]]
+        assert ps.curves[key][:2] == [
+            result.checkpoints[0].metrics[key],
+            result.checkpoints[1].metrics[key],
+        ]
         assert ps.curves[key][2] is None
     xs, ys, idx = ps.points("accuracy")
-    assert idx == [0, 1] and ys[0] == pytest.approx(1.0)  # the trained model gets the keyword inputs right
+    assert idx == [0, 1] and ys[0] == pytest.approx(
+        1.0
+    )  # the trained model gets the keyword inputs right
     n = result.checkpoints[1].metrics["n_conflict"]
     assert f"|C_t| = {n}" in hover_text(result, 1)
     assert "failed" in hover_text(result, 2)

@@ -39,7 +39,9 @@ def test_newer_request_of_a_kind_supersedes_the_older(qtbot, worker):
     worker.finished.connect(lambda rid, result: seen.append(("finished", rid, result)))
     worker.cancelled.connect(lambda rid: seen.append(("cancelled", rid)))
     ids = [worker.submit("analyze", _slow(i)) for i in range(5)]
-    with qtbot.waitSignal(worker.finished, timeout=10_000, check_params_cb=lambda rid, r: rid == ids[-1]):
+    with qtbot.waitSignal(
+        worker.finished, timeout=10_000, check_params_cb=lambda rid, r: rid == ids[-1]
+    ):
         pass
     qtbot.wait(200)
     assert {s[1] for s in seen} == {ids[-1]}

@@ -31,7 +31,9 @@ def test_trainer_folder_orders_by_global_step_and_skips_junk(tiny_ckpt, tmp_path
     _ckpt(tiny_ckpt, run / "checkpoint-9", global_step=900)
     _ckpt(tiny_ckpt, run / "checkpoint-10", global_step=100)
     _ckpt(tiny_ckpt, run / "checkpoint-2", global_step=500)
-    (run / "checkpoint-2" / "optimizer.pt").write_bytes(b"\x80junk")  # part of a checkpoint: not reported
+    (run / "checkpoint-2" / "optimizer.pt").write_bytes(
+        b"\x80junk"
+    )  # part of a checkpoint: not reported
     (run / "optimizer.pt").write_bytes(b"\x80junk")
     (run / "train.log").write_text("loss 1.0\n")
     (run / "probe.toml").write_text("")  # companions of a run: expected, not reported
@@ -59,7 +61,11 @@ def test_name_numbers_order_numerically_without_trainer_state(tiny_ckpt, tmp_pat
     for name in ("step_20", "step_3", "epoch_100"):
         _ckpt(tiny_ckpt, run / name)
     s = discover_series(run)
-    assert [(e.name, e.step) for e in s.entries] == [("step_3", 3), ("step_20", 20), ("epoch_100", 100)]
+    assert [(e.name, e.step) for e in s.entries] == [
+        ("step_3", 3),
+        ("step_20", 20),
+        ("epoch_100", 100),
+    ]
     assert all(e.kind == "folder" for e in s.entries)
 
 
@@ -71,8 +77,13 @@ def test_nested_phases_follow_each_other_even_when_steps_restart(tiny_ckpt, tmp_
             _ckpt(tiny_ckpt, run / phase / f"checkpoint-{st}", global_step=st)
     (run / "phase1" / "trainer.log").write_text("x")
     s = discover_series(run)
-    assert s.names() == ["phase1/checkpoint-50", "phase1/checkpoint-100", "phase1/checkpoint-150",
-                         "phase2/checkpoint-50", "phase2/checkpoint-100"]
+    assert s.names() == [
+        "phase1/checkpoint-50",
+        "phase1/checkpoint-100",
+        "phase1/checkpoint-150",
+        "phase2/checkpoint-50",
+        "phase2/checkpoint-100",
+    ]
     assert s.entries[0].path == run / "phase1" / "checkpoint-50"
     assert dict(s.skipped) == {"phase1/trainer.log": "log or text file, not a model"}
 
@@ -83,7 +94,10 @@ def test_nested_phases_with_continuing_steps(tiny_ckpt, tmp_path):
     _ckpt(tiny_ckpt, run / "a_pretrain" / "checkpoint-200", global_step=200)
     _ckpt(tiny_ckpt, run / "b_finetune" / "checkpoint-250", global_step=250)
     assert discover_series(run).names() == [
-        "a_pretrain/checkpoint-200", "b_finetune/checkpoint-250", "b_finetune/checkpoint-300"]
+        "a_pretrain/checkpoint-200",
+        "b_finetune/checkpoint-250",
+        "b_finetune/checkpoint-300",
+    ]
 
 
 def test_single_model_folder_is_a_series_of_one(tiny_ckpt, tmp_path):

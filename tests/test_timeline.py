@@ -25,14 +25,24 @@ from inspector.demo import tiny
 
 def _ex(text, probs, unit_probs, cited=None, said="", gold=None, comp=None, suff=None):
     expl = Explanation(said, cited, 0) if cited is not None else None
-    return ExampleResult(text, ["pos", "neg"], probs, word_units(text), unit_probs, expl,
-                         metrics={"comprehensiveness": comp, "sufficiency": suff}, gold=gold)
+    return ExampleResult(
+        text,
+        ["pos", "neg"],
+        probs,
+        word_units(text),
+        unit_probs,
+        expl,
+        metrics={"comprehensiveness": comp, "sufficiency": suff},
+        gold=gold,
+    )
 
 
 def _checkpoint_t():
     return [
         # Δ x .4  y .1  z 0 → top x; cites x and y
-        _ex("x y z", [0.9, 0.1], [[0.5, 0.5], [0.8, 0.2], [0.9, 0.1]], [0, 1], "x", "pos", 0.3, 0.0),
+        _ex(
+            "x y z", [0.9, 0.1], [[0.5, 0.5], [0.8, 0.2], [0.9, 0.1]], [0, 1], "x", "pos", 0.3, 0.0
+        ),
         # Δ a .1  b .5 → top b; cites b; predicts neg against gold pos
         _ex("a b", [0.2, 0.8], [[0.3, 0.7], [0.7, 0.3]], [1], "because b", "pos", 0.1, 0.2),
         # Δ p 0  q .2 → top q; cites p only; no gold label
@@ -44,7 +54,9 @@ def _reference():
     return [
         _ex("x y z", [0.9, 0.1], [[0.85, 0.15], [0.3, 0.7], [0.9, 0.1]]),  # top y (t: x) → conflict
         _ex("a b", [0.7, 0.3], [[0.2, 0.8], [0.6, 0.4]]),  # top a (t: b) → conflict, label differs
-        _ex("p q", [0.3, 0.7], [[0.3, 0.7], [0.8, 0.2]]),  # top q like t: label differs, no conflict
+        _ex(
+            "p q", [0.3, 0.7], [[0.3, 0.7], [0.8, 0.2]]
+        ),  # top q like t: label differs, no conflict
     ]
 
 
@@ -62,8 +74,9 @@ def test_checkpoint_metrics_match_hand_computed_values():
     # mean(cited Δ) = .25, mean(uncited Δ) = .1, population sd of Δ = 0.180702, p = 4/7:
     # r = (.25 - .1) / 0.180702 * sqrt(4/7 * 3/7) = 0.410792
     assert m["cct"] == pytest.approx(0.410792, abs=1e-6)
-    assert m["cct"] == pytest.approx(statistics.correlation(
-        [0.4, 0.1, 0, 0.1, 0.5, 0, 0.2], [1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0]))
+    assert m["cct"] == pytest.approx(
+        statistics.correlation([0.4, 0.1, 0, 0.1, 0.5, 0, 0.2], [1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0])
+    )
     # conflict set: x y z and a b. Both cite their current top unit (x, b) → Self 1;
     # only x y z also cites the reference's (y) → Orig 1/2; p q changed label only: not in C.
     assert m["n_conflict"] == 2
@@ -107,8 +120,11 @@ def test_without_explanations_only_behaviour_metrics_exist():
 
 # -- a real tiny series: trained keyword model, an untrained one, a broken one ------------
 
-INPUTS = [Example("the food was great", "positive"), Example("our staff was awful", "negative"),
-          Example("the room was very great", "positive")]
+INPUTS = [
+    Example("the food was great", "positive"),
+    Example("our staff was awful", "negative"),
+    Example("the room was very great", "positive"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +135,9 @@ def series_dir(keyword_model, tmp_path_factory):
     shutil.copytree(keyword_model, root / "phase1" / "checkpoint-100")
     (root / "phase1" / "checkpoint-100" / "trainer_state.json").write_text('{"global_step": 100}')
     tok = AutoTokenizer.from_pretrained(keyword_model)
-    untrained = tiny.build_model(tiny.llama_config(len(tok), hidden=32, layers=1, heads=2), tok, seed=1)
+    untrained = tiny.build_model(
+        tiny.llama_config(len(tok), hidden=32, layers=1, heads=2), tok, seed=1
+    )
     tiny.save_checkpoint(untrained, tok, root / "phase2" / "checkpoint-200")
     # passes the header checks of discovery, fails at load: weight shapes disagree with config
     bad = shutil.copytree(keyword_model, root / "phase2" / "checkpoint-300")
@@ -134,7 +152,9 @@ def _run(series, probe, cache, **kw):
     return run_timeline(series, probe, INPUTS, Settings(), cache=cache, **kw)
 
 
-def test_run_timeline_caches_skips_bad_checkpoint_and_bounds_memory(series_dir, sentiment_probe, tmp_path):
+def test_run_timeline_caches_skips_bad_checkpoint_and_bounds_memory(
+    series_dir, sentiment_probe, tmp_path
+):
     series = discover_series(series_dir)
     probe = load_probe(sentiment_probe)
     cache = ResultCache(tmp_path / "cache.sqlite")
@@ -146,10 +166,19 @@ def test_run_timeline_caches_skips_bad_checkpoint_and_bounds_memory(series_dir, 
         resident.append(len(pool.resident()))
 
     progress = []
-    first = _run(series, probe, cache, pool=pool, on_checkpoint=on_checkpoint,
-                 task=TaskState(lambda d, t, m: progress.append((d, t, m))))
+    first = _run(
+        series,
+        probe,
+        cache,
+        pool=pool,
+        on_checkpoint=on_checkpoint,
+        task=TaskState(lambda d, t, m: progress.append((d, t, m))),
+    )
     assert [c.name for c in first.checkpoints] == [
-        "phase1/checkpoint-100", "phase2/checkpoint-200", "phase2/checkpoint-300"]
+        "phase1/checkpoint-100",
+        "phase2/checkpoint-200",
+        "phase2/checkpoint-300",
+    ]
     assert seen == [c.name for c in first.checkpoints] and max(resident) == 1
     assert progress[-1][:2] == (9, 9) and progress[1][2] == "phase1/checkpoint-100: example 1/3"
     good, untrained, bad = first.checkpoints
@@ -158,7 +187,10 @@ def test_run_timeline_caches_skips_bad_checkpoint_and_bounds_memory(series_dir, 
     # the trained model answers by its keyword: right every time, and the keyword moves it most
     assert good.metrics["accuracy"] == 1.0 and good.metrics["n_conflict"] == 0
     for ex in good.examples:
-        assert ex.units[max(range(len(ex.units)), key=lambda i: ex.deltas[i])].text in {"great", "awful"}
+        assert ex.units[max(range(len(ex.units)), key=lambda i: ex.deltas[i])].text in {
+            "great",
+            "awful",
+        }
     assert good.metrics["top_delta"] > untrained.metrics["top_delta"]
     assert untrained.metrics == checkpoint_metrics(untrained.examples, good.examples)
     assert (good.cached, untrained.cached) == (0, 0)
@@ -180,7 +212,9 @@ def test_adding_a_checkpoint_computes_only_that_one(series_dir, sentiment_probe,
     series.exclude("phase2/checkpoint-200", False)
     res = _run(series, probe, cache)
     assert [(c.name, c.cached) for c in res.checkpoints] == [
-        ("phase1/checkpoint-100", 3), ("phase2/checkpoint-200", 0)]
+        ("phase1/checkpoint-100", 3),
+        ("phase2/checkpoint-200", 0),
+    ]
 
 
 def test_cancel_then_resume_from_the_cache(series_dir, sentiment_probe, tmp_path):
@@ -202,8 +236,13 @@ def test_reference_can_be_any_checkpoint(series_dir, sentiment_probe, tmp_path):
     probe = load_probe(sentiment_probe)
     cache = ResultCache(tmp_path / "cache.sqlite")
     order = []
-    res = _run(series, probe, cache, reference="phase2/checkpoint-200",
-               on_checkpoint=lambda c: order.append(c.name))
+    res = _run(
+        series,
+        probe,
+        cache,
+        reference="phase2/checkpoint-200",
+        on_checkpoint=lambda c: order.append(c.name),
+    )
     assert order == ["phase2/checkpoint-200", "phase1/checkpoint-100"]  # the reference runs first
     assert [c.name for c in res.checkpoints] == ["phase1/checkpoint-100", "phase2/checkpoint-200"]
     assert res.reference == "phase2/checkpoint-200"
@@ -218,14 +257,27 @@ def test_reference_can_be_any_checkpoint(series_dir, sentiment_probe, tmp_path):
 @pytest.fixture
 def inputs_file(tmp_path):
     path = tmp_path / "inputs.jsonl"
-    path.write_text("\n".join(json.dumps({"text": e.text, "label": e.label}) for e in INPUTS) + "\n")
+    path.write_text(
+        "\n".join(json.dumps({"text": e.text, "label": e.label}) for e in INPUTS) + "\n"
+    )
     return path
 
 
 def test_cli_timeline_json_and_table(series_dir, sentiment_probe, inputs_file, tmp_path, capsys):
     out = tmp_path / "timeline.json"
-    code = main(["timeline", "--series", str(series_dir), "--probe", str(sentiment_probe),
-                 "--inputs", str(inputs_file), "--json", str(out)])
+    code = main(
+        [
+            "timeline",
+            "--series",
+            str(series_dir),
+            "--probe",
+            str(sentiment_probe),
+            "--inputs",
+            str(inputs_file),
+            "--json",
+            str(out),
+        ]
+    )
     assert code == 0  # one bad checkpoint is skipped, not fatal
     d = json.loads(out.read_text())
     assert d["series"] == str(series_dir) and d["reference"] == "phase1/checkpoint-100"
@@ -233,15 +285,26 @@ def test_cli_timeline_json_and_table(series_dir, sentiment_probe, inputs_file, t
     assert names == ["phase1/checkpoint-100", "phase2/checkpoint-200", "phase2/checkpoint-300"]
     first = d["checkpoints"][0]
     assert first["step"] == 100
-    for key in ("accuracy", "hit_at_1", "cited_mass", "cct", "n_conflict", "self", "orig", "coupling"):
+    for key in (
+        "accuracy",
+        "hit_at_1",
+        "cited_mass",
+        "cct",
+        "n_conflict",
+        "self",
+        "orig",
+        "coupling",
+    ):
         assert key in first["metrics"]
     assert first["metrics"]["accuracy"] == 1.0
     ex = first["examples"][0]
     assert "model" not in ex and ex["input"] == "the food was great"
     assert {"prediction", "units", "explanation", "metrics"} <= set(ex)
     assert "error" in d["checkpoints"][2] and d["checkpoints"][2]["examples"] == []
-    assert {"name": "phase2/optimizer.pt", "reason": "training state (optimizer/scheduler/RNG), not a model"} \
-        in d["skipped"]
+    assert {
+        "name": "phase2/optimizer.pt",
+        "reason": "training state (optimizer/scheduler/RNG), not a model",
+    } in d["skipped"]
     captured = capsys.readouterr()
     table = captured.out
     assert "phase2/checkpoint-200" in table and "skipped:" in table and "(reference)" in table
@@ -250,15 +313,28 @@ def test_cli_timeline_json_and_table(series_dir, sentiment_probe, inputs_file, t
     assert "note: skipped phase2/optimizer.pt" in captured.err
 
 
-def test_cli_timeline_json_to_stdout_then_from_cache(series_dir, sentiment_probe, inputs_file, capsys):
-    args = ["timeline", "--series", str(series_dir), "--probe", str(sentiment_probe),
-            "--inputs", str(inputs_file), "--json", "-"]
+def test_cli_timeline_json_to_stdout_then_from_cache(
+    series_dir, sentiment_probe, inputs_file, capsys
+):
+    args = [
+        "timeline",
+        "--series",
+        str(series_dir),
+        "--probe",
+        str(sentiment_probe),
+        "--inputs",
+        str(inputs_file),
+        "--json",
+        "-",
+    ]
     assert main(args) == 0
     first = json.loads(capsys.readouterr().out)
     assert main(args) == 0
     second = json.loads(capsys.readouterr().out)
     assert [c["cached"] for c in second["checkpoints"]] == [3, 3, 0]
-    assert [c["metrics"] for c in second["checkpoints"]] == [c["metrics"] for c in first["checkpoints"]]
+    assert [c["metrics"] for c in second["checkpoints"]] == [
+        c["metrics"] for c in first["checkpoints"]
+    ]
     # reports re-create a timeline from its JSON: the round trip must lose nothing
     assert json.loads(json.dumps(TimelineResult.from_dict(second).to_dict())) == second
 
@@ -266,14 +342,37 @@ def test_cli_timeline_json_to_stdout_then_from_cache(series_dir, sentiment_probe
 def test_cli_malformed_inputs_exit_2(series_dir, sentiment_probe, tmp_path, capsys):
     bad = tmp_path / "inputs.jsonl"
     bad.write_text('{"text": "the food was great"}\n{"text": \n')
-    assert main(["timeline", "--series", str(series_dir), "--probe", str(sentiment_probe),
-                 "--inputs", str(bad)]) == 2
+    assert (
+        main(
+            [
+                "timeline",
+                "--series",
+                str(series_dir),
+                "--probe",
+                str(sentiment_probe),
+                "--inputs",
+                str(bad),
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"{bad}:2" in err[0]
 
 
-def test_cli_series_of_only_broken_checkpoints_exits_3(series_dir, sentiment_probe, inputs_file, capsys):
-    code = main(["timeline", "--series", str(series_dir / "phase2" / "checkpoint-300"),
-                 "--probe", str(sentiment_probe), "--inputs", str(inputs_file)])
+def test_cli_series_of_only_broken_checkpoints_exits_3(
+    series_dir, sentiment_probe, inputs_file, capsys
+):
+    code = main(
+        [
+            "timeline",
+            "--series",
+            str(series_dir / "phase2" / "checkpoint-300"),
+            "--probe",
+            str(sentiment_probe),
+            "--inputs",
+            str(inputs_file),
+        ]
+    )
     assert code == 3
     assert "no checkpoint could be analysed" in capsys.readouterr().err

@@ -10,7 +10,9 @@ TEXT = "The food was great, but the service was painfully slow."
 
 def test_word_units_map_back_exactly():
     units = word_units(TEXT)
-    assert [u.text for u in units] == "The food was great but the service was painfully slow".split()
+    assert [
+        u.text for u in units
+    ] == "The food was great but the service was painfully slow".split()
     for u in units:
         assert TEXT[u.start : u.end] == u.text
 
@@ -34,7 +36,9 @@ def test_deletion(remove, expected):
 
 def test_replacement_keeps_spacing():
     units = word_units(TEXT)
-    assert ablate(TEXT, units, {1}, "[X]") == "The [X] was great, but the service was painfully slow."
+    assert (
+        ablate(TEXT, units, {1}, "[X]") == "The [X] was great, but the service was painfully slow."
+    )
 
 
 def test_keep_only():

@@ -40,11 +40,15 @@ class Analyzer:
         self._explanations: OrderedDict[tuple, Explanation] = OrderedDict()
         self._cf_verbs = None
         cfg = lm.model.config.get_text_config()
-        self.max_positions = getattr(cfg, "max_position_embeddings", None) or getattr(cfg, "n_positions", None)
+        self.max_positions = getattr(cfg, "max_position_embeddings", None) or getattr(
+            cfg, "n_positions", None
+        )
 
     # -- prompts ---------------------------------------------------------------
     def ids(self, text: str, template: str | None = None, **fields: str) -> list[int]:
-        rendered = render(template or self.probe.prompt, self.lm.tokenizer, self.probe.chat, text, **fields)
+        rendered = render(
+            template or self.probe.prompt, self.lm.tokenizer, self.probe.chat, text, **fields
+        )
         ids = encode(self.lm.tokenizer, rendered, self.probe.chat)[0]
         if self.max_positions and len(ids) + 8 > self.max_positions:
             raise InputError(
@@ -72,7 +76,12 @@ class Analyzer:
         units = self.units(text, settings)
         n = min(len(units), settings.max_units)
         base = len(self.ids(text)) if text.strip() else 0
-        return {"units": len(units), "ablated": n, "prompt_tokens": base, "forward_tokens_upper": base * (n + 1)}
+        return {
+            "units": len(units),
+            "ablated": n,
+            "prompt_tokens": base,
+            "forward_tokens_upper": base * (n + 1),
+        }
 
     # -- the analysis ----------------------------------------------------------
     def analyze(
@@ -89,7 +98,9 @@ class Analyzer:
         if not text.strip():
             raise InputError("the input is empty")
         if len(text) > MAX_INPUT_CHARS:
-            raise InputError(f"the input is {len(text):,} characters; the limit is {MAX_INPUT_CHARS:,}")
+            raise InputError(
+                f"the input is {len(text):,} characters; the limit is {MAX_INPUT_CHARS:,}"
+            )
         t0 = time.perf_counter()
         all_units = self.units(text, settings)
         units = all_units[: settings.max_units]
@@ -136,25 +147,38 @@ class Analyzer:
         emit("done", result)
         return result
 
-    def explain(self, text: str, label: str, units: list[Unit], settings: Settings, task=None) -> Explanation:
+    def explain(
+        self, text: str, label: str, units: list[Unit], settings: Settings, task=None
+    ) -> Explanation:
         max_new = settings.max_new_tokens or self.probe.max_new_tokens
         key = (text, label, max_new, settings.sample, settings.seed if settings.sample else None)
         if key not in self._explanations:
             ids = self.ids(text, self.probe.explanation_prompt, label=label)
-            said, n = generate(self.lm.model, self.lm.tokenizer, ids, max_new, settings.sample, settings.seed, task=task)
+            said, n = generate(
+                self.lm.model,
+                self.lm.tokenizer,
+                ids,
+                max_new,
+                settings.sample,
+                settings.seed,
+                task=task,
+            )
             self._explanations[key] = Explanation(said, [], n)
             while len(self._explanations) > 256:
                 self._explanations.popitem(last=False)
         cached = self._explanations[key]
         return Explanation(cached.text, cited_units(cached.text, units), cached.n_tokens)
 
-    def counterfactual(self, text: str, result: ExampleResult, settings: Settings, task=None) -> list[dict]:
+    def counterfactual(
+        self, text: str, result: ExampleResult, settings: Settings, task=None
+    ) -> list[dict]:
         """Ask, per unit, whether removing it would change the answer; score yes/no by log-prob."""
         if not result.units:
             return []
         if self._cf_verbs is None:
             self._cf_verbs = tokenize_verbalizers(
-                self.lm.tokenizer, {"yes": self.probe.counterfactual_yes, "no": self.probe.counterfactual_no}
+                self.lm.tokenizer,
+                {"yes": self.probe.counterfactual_yes, "no": self.probe.counterfactual_no},
             )
         sweeper = Sweeper(self.lm.model, self._cf_verbs, self.sweeper.max_tokens)
         seqs = [
@@ -179,8 +203,13 @@ class Analyzer:
         if result.explanation is not None:
             k = result.predicted
             filler = settings.filler_or_none
-            texts = [ablate(text, result.units, set(cited), filler), keep_only(text, result.units, set(cited), filler)]
-            scored = label_probs(self.sweeper.score(prefix, [self.ids(t) for t in texts]), self.verbs)
+            texts = [
+                ablate(text, result.units, set(cited), filler),
+                keep_only(text, result.units, set(cited), filler),
+            ]
+            scored = label_probs(
+                self.sweeper.score(prefix, [self.ids(t) for t in texts]), self.verbs
+            )
             out.update(
                 hit_at_1=M.hit_at_1(deltas, cited),
                 rank=M.best_cited_rank(deltas, cited),

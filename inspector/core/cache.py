@@ -20,7 +20,9 @@ log = logging.getLogger(__name__)
 SCHEMA = 1
 
 
-def result_key(model_hash: str, probe_source: str, text: str, settings_key: str, gold: str | None = None) -> str:
+def result_key(
+    model_hash: str, probe_source: str, text: str, settings_key: str, gold: str | None = None
+) -> str:
     h = hashlib.sha256()
     for part in (model_hash, probe_source, text, settings_key, gold or "", f"v{SCHEMA}"):
         h.update(part.encode("utf-8", "surrogatepass"))
@@ -51,7 +53,9 @@ class ResultCache:
             return self._connect()
         except sqlite3.DatabaseError as exc:
             bad = self.path.with_name(self.path.name + f".corrupt-{int(time.time())}")
-            log.warning("result cache %s is corrupt (%s); moved to %s and rebuilt", self.path, exc, bad)
+            log.warning(
+                "result cache %s is corrupt (%s); moved to %s and rebuilt", self.path, exc, bad
+            )
             for suffix in ("", "-wal", "-shm"):
                 p = Path(str(self.path) + suffix)
                 if p.exists():
@@ -64,7 +68,9 @@ class ResultCache:
     def get(self, key: str) -> dict | None:
         with self._lock:
             try:
-                row = self._conn.execute("SELECT value FROM results WHERE key = ?", (key,)).fetchone()
+                row = self._conn.execute(
+                    "SELECT value FROM results WHERE key = ?", (key,)
+                ).fetchone()
                 if row is None:
                     return None
                 self._conn.execute("UPDATE results SET used = ? WHERE key = ?", (time.time(), key))

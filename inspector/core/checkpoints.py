@@ -16,8 +16,20 @@ from .errors import CheckpointError
 
 PICKLE_PATTERNS = ("pytorch_model*.bin", "*.pt", "*.pth")
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json")
-DTYPE_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1,
-               "U8": 1, "BOOL": 1, "F8_E4M3": 1, "F8_E5M2": 1}
+DTYPE_BYTES = {
+    "F64": 8,
+    "F32": 4,
+    "F16": 2,
+    "BF16": 2,
+    "I64": 8,
+    "I32": 4,
+    "I16": 2,
+    "I8": 1,
+    "U8": 1,
+    "BOOL": 1,
+    "F8_E4M3": 1,
+    "F8_E5M2": 1,
+}
 _STEP_RE = re.compile(r"(?:checkpoint|step|epoch|global_step|iter)[-_]?(\d+)", re.I)
 
 
@@ -100,8 +112,9 @@ def _inspect_gguf(path: Path) -> CheckpointInfo:
         n_params = sum(int(t.n_elements) for t in reader.tensors)
     except Exception as exc:  # gguf raises many kinds on damaged files
         raise CheckpointError(f"{path}: cannot read GGUF file ({exc})") from exc
-    return CheckpointInfo(path, "gguf", "gguf", [path], n_params, step=name_step(path.stem),
-                          tokenizer_dir=path.parent)
+    return CheckpointInfo(
+        path, "gguf", "gguf", [path], n_params, step=name_step(path.stem), tokenizer_dir=path.parent
+    )
 
 
 PARTIAL_PATTERNS = ("*.tmp", "*.partial", "*.incomplete", "tmp*.safetensors", "*.safetensors.*")
@@ -136,7 +149,11 @@ def _weights(folder: Path) -> tuple[str, list[Path]]:
     if safe:
         return "safetensors", safe
     pickles = sorted({p for pat in PICKLE_PATTERNS for p in folder.glob(pat)})
-    pickles = [p for p in pickles if not p.name.startswith(("optimizer", "scheduler", "rng_state", "training_args"))]
+    pickles = [
+        p
+        for p in pickles
+        if not p.name.startswith(("optimizer", "scheduler", "rng_state", "training_args"))
+    ]
     if pickles:
         return "pickle", pickles
     raise CheckpointError(f"{folder}: no model weights found (expected *.safetensors)")
@@ -164,9 +181,16 @@ def inspect_checkpoint(path: str | Path) -> CheckpointInfo:
         raise CheckpointError(f"{config_path}: no model_type field (not a transformers config)")
     fmt, files = _weights(path)
     n_params = sum(_safetensors_params(f) for f in files) if fmt == "safetensors" else 0
-    info = CheckpointInfo(path, "folder", fmt, files, n_params, config=config,
-                          tokenizer_dir=_find_tokenizer(path),
-                          needs_remote_code="auto_map" in config)
+    info = CheckpointInfo(
+        path,
+        "folder",
+        fmt,
+        files,
+        n_params,
+        config=config,
+        tokenizer_dir=_find_tokenizer(path),
+        needs_remote_code="auto_map" in config,
+    )
     state = path / "trainer_state.json"
     if state.exists():
         info.kind = "trainer"

@@ -29,17 +29,21 @@ def parse_inputs(raw: str, where: str = "inputs", labels: list[str] | None = Non
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{where}:{n}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
+            raise InputError(
+                f"{where}:{n}: not valid JSON ({exc.msg} at column {exc.colno})"
+            ) from exc
         if not isinstance(obj, dict):
-            raise InputError(f"{where}:{n}: expected an object with a \"text\" field")
+            raise InputError(f'{where}:{n}: expected an object with a "text" field')
         text = obj.get("text")
         if not isinstance(text, str) or not text.strip():
-            raise InputError(f"{where}:{n}: field \"text\" is missing or empty")
+            raise InputError(f'{where}:{n}: field "text" is missing or empty')
         label = obj.get("label")
         if label is not None and not isinstance(label, str):
-            raise InputError(f"{where}:{n}: field \"label\" must be a string")
+            raise InputError(f'{where}:{n}: field "label" must be a string')
         if label is not None and labels is not None and label not in labels:
-            raise InputError(f"{where}:{n}: label {label!r} is not one of the probe's labels {labels}")
+            raise InputError(
+                f"{where}:{n}: label {label!r} is not one of the probe's labels {labels}"
+            )
         out.append(Example(text, label))
     if not out:
         raise InputError(f"{where}: no inputs found")

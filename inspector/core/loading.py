@@ -83,19 +83,27 @@ def _load_gguf_model(info: CheckpointInfo, dtype: torch.dtype):
     from transformers import AutoConfig, AutoModelForCausalLM
     from transformers import modeling_gguf_pytorch_utils as gguf_utils
 
-    config = AutoConfig.from_pretrained(str(info.path.parent), gguf_file=info.path.name,
-                                        local_files_only=True)
+    config = AutoConfig.from_pretrained(
+        str(info.path.parent), gguf_file=info.path.name, local_files_only=True
+    )
     model = AutoModelForCausalLM.from_config(config, dtype=dtype, attn_implementation="sdpa")
     # its tqdm bar ignores transformers' progress-bar switch and would clutter the CLI's stderr
     with mock.patch.object(gguf_utils, "tqdm", lambda it, **kw: it):
-        parsed = gguf_utils.load_gguf_checkpoint(str(info.path), return_tensors=True, model_to_load=model)
+        parsed = gguf_utils.load_gguf_checkpoint(
+            str(info.path), return_tensors=True, model_to_load=model
+        )
     tensors = parsed["tensors"]
     own = model.state_dict()
-    mismatched = [(k, v.shape, own[k].shape) for k, v in tensors.items()
-                  if k in own and own[k].shape != v.shape]
+    mismatched = [
+        (k, v.shape, own[k].shape)
+        for k, v in tensors.items()
+        if k in own and own[k].shape != v.shape
+    ]
     if mismatched:
         return model, {"missing_keys": [], "mismatched_keys": mismatched}
-    result = model.load_state_dict({k: v.to(dtype) for k, v in tensors.items() if k in own}, strict=False)
+    result = model.load_state_dict(
+        {k: v.to(dtype) for k, v in tensors.items() if k in own}, strict=False
+    )
     if getattr(model.config, "tie_word_embeddings", False):
         model.tie_weights()
     return model, {"missing_keys": list(result.missing_keys), "mismatched_keys": []}
@@ -138,7 +146,9 @@ def load_checkpoint(
     except Exception as exc:
         raise CheckpointError(f"{tok_src}: cannot load tokenizer ({_first_line(exc)})") from exc
     if not getattr(tokenizer, "is_fast", False):
-        raise CheckpointError(f"{tok_src}: needs a fast tokenizer (tokenizer.json) for character offsets")
+        raise CheckpointError(
+            f"{tok_src}: needs a fast tokenizer (tokenizer.json) for character offsets"
+        )
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token or tokenizer.convert_ids_to_tokens(0)
     try:
@@ -183,7 +193,9 @@ def load_checkpoint(
 class ModelPool:
     """Keeps at most ``max_resident`` models; loading another frees the oldest."""
 
-    def __init__(self, max_resident: int = 1, device: str = "auto", memory_budget: int | None = None):
+    def __init__(
+        self, max_resident: int = 1, device: str = "auto", memory_budget: int | None = None
+    ):
         self.max_resident = max(1, max_resident)
         self.device = device
         self.memory_budget = memory_budget

@@ -18,7 +18,9 @@ class Preferences:
     memory_budget_gib: float = 8.0
     cache_size_mib: int = 512
     unit: str = "word"
-    trusted_checkpoints: list[str] = field(default_factory=list)  # trust_remote_code consent, per path
+    trusted_checkpoints: list[str] = field(
+        default_factory=list
+    )  # trust_remote_code consent, per path
     recent: list[str] = field(default_factory=list)
 
     @property

@@ -10,8 +10,8 @@ from pathlib import Path
 from .errors import ProbeError
 
 DEFAULT_COUNTERFACTUAL = (
-    "{input}\nIf the word \"{unit}\" were removed from this text, would your answer "
-    "\"{label}\" change? Answer yes or no."
+    '{input}\nIf the word "{unit}" were removed from this text, would your answer '
+    '"{label}" change? Answer yes or no.'
 )
 KNOWN_TOP = {"name", "prompt", "chat", "labels", "explanation", "counterfactual", "description"}
 KNOWN_EXPLANATION = {"prompt", "max_new_tokens"}
@@ -41,7 +41,9 @@ def _fields(template: str, where: str) -> set[str]:
     try:
         names = {f for _, f, _, _ in string.Formatter().parse(template) if f is not None}
     except ValueError as exc:
-        raise ProbeError(f"{where}: bad braces in template ({exc}); write {{{{ and }}}} for literal braces") from exc
+        raise ProbeError(
+            f"{where}: bad braces in template ({exc}); write {{{{ and }}}} for literal braces"
+        ) from exc
     return names
 
 
@@ -57,7 +59,9 @@ def _check_template(template, where: str, required: set[str], allowed: set[str])
         )
     missing = required - names
     if missing:
-        raise ProbeError(f"{where}: must contain {', '.join('{' + m + '}' for m in sorted(missing))}")
+        raise ProbeError(
+            f"{where}: must contain {', '.join('{' + m + '}' for m in sorted(missing))}"
+        )
     return template
 
 
@@ -104,7 +108,9 @@ def parse_probe(text: str, path: str | None = None) -> Probe:
     for label, verbs in labels.items():
         for v in verbs:
             if v in seen and seen[v] != label:
-                raise ProbeError(f"{where}: verbalizer {v!r} is used by both {seen[v]!r} and {label!r}")
+                raise ProbeError(
+                    f"{where}: verbalizer {v!r} is used by both {seen[v]!r} and {label!r}"
+                )
             seen[v] = label
 
     expl = data.get("explanation", {})
@@ -127,7 +133,10 @@ def parse_probe(text: str, path: str | None = None) -> Probe:
     cf_prompt = DEFAULT_COUNTERFACTUAL
     if "prompt" in cf:
         cf_prompt = _check_template(
-            cf["prompt"], f"{where}: counterfactual.prompt", {"input", "unit"}, {"input", "unit", "label"}
+            cf["prompt"],
+            f"{where}: counterfactual.prompt",
+            {"input", "unit"},
+            {"input", "unit", "label"},
         )
     return Probe(
         name=name,

@@ -67,7 +67,9 @@ def encode(tokenizer, rendered: Rendered, chat: bool) -> tuple[list[int], list[t
     return list(enc["input_ids"]), [tuple(o) for o in enc["offset_mapping"]]
 
 
-def input_token_offsets(rendered: Rendered, offsets: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def input_token_offsets(
+    rendered: Rendered, offsets: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
     """Offsets of the tokens overlapping the input, shifted into the input's frame."""
     out = []
     for start, end in offsets:

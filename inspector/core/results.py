@@ -67,7 +67,10 @@ class ExampleResult:
 
     @property
     def deltas(self) -> list[float]:
-        return [0.5 * sum(abs(a - b) for a, b in zip(self.probs, q, strict=True)) for q in self.unit_probs]
+        return [
+            0.5 * sum(abs(a - b) for a, b in zip(self.probs, q, strict=True))
+            for q in self.unit_probs
+        ]
 
     @property
     def signed(self) -> list[float]:
@@ -92,16 +95,33 @@ class ExampleResult:
         out["input"] = self.input
         if self.gold is not None:
             out["gold"] = self.gold
-        out["prediction"] = {"label": self.label, "probs": dict(zip(self.labels, self.probs, strict=True))}
+        out["prediction"] = {
+            "label": self.label,
+            "probs": dict(zip(self.labels, self.probs, strict=True)),
+        }
         out["units"] = [
-            {"text": u.text, "start": u.start, "end": u.end, "delta": d, "signed": s, "flips": f,
-             "probs": dict(zip(self.labels, q, strict=True))}
-            for u, d, s, f, q in zip(self.units, self.deltas, self.signed, self.flips, self.unit_probs, strict=True)
+            {
+                "text": u.text,
+                "start": u.start,
+                "end": u.end,
+                "delta": d,
+                "signed": s,
+                "flips": f,
+                "probs": dict(zip(self.labels, q, strict=True)),
+            }
+            for u, d, s, f, q in zip(
+                self.units, self.deltas, self.signed, self.flips, self.unit_probs, strict=True
+            )
         ]
         out["explanation"] = (
-            {"text": self.explanation.text, "cited": list(self.explanation.cited),
-             "n_tokens": self.explanation.n_tokens, "n_words": self.explanation.n_words}
-            if self.explanation else None
+            {
+                "text": self.explanation.text,
+                "cited": list(self.explanation.cited),
+                "n_tokens": self.explanation.n_tokens,
+                "n_words": self.explanation.n_words,
+            }
+            if self.explanation
+            else None
         )
         if self.counterfactual is not None:
             out["counterfactual"] = self.counterfactual
@@ -121,7 +141,9 @@ class ExampleResult:
             probs=[d["prediction"]["probs"][k] for k in labels],
             units=[Unit(u["text"], u["start"], u["end"]) for u in d["units"]],
             unit_probs=[[u["probs"][k] for k in labels] for u in d["units"]],
-            explanation=Explanation(expl["text"], list(expl["cited"]), expl.get("n_tokens", 0)) if expl else None,
+            explanation=Explanation(expl["text"], list(expl["cited"]), expl.get("n_tokens", 0))
+            if expl
+            else None,
             counterfactual=d.get("counterfactual"),
             metrics=d.get("metrics", {}),
             seconds=d.get("seconds", {}),

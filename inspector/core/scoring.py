@@ -32,7 +32,9 @@ def tokenize_verbalizers(tokenizer, labels: dict[str, tuple[str, ...]]) -> Verba
         for v in verbs:
             toks = tuple(tokenizer(v, add_special_tokens=False)["input_ids"])
             if not toks:
-                raise ProbeError(f"label {label!r}: verbalizer {v!r} tokenizes to nothing with this tokenizer")
+                raise ProbeError(
+                    f"label {label!r}: verbalizer {v!r} tokenizes to nothing with this tokenizer"
+                )
             unk = getattr(tokenizer, "unk_token_id", None)
             if unk is not None and unk in toks:
                 raise ProbeError(f"label {label!r}: verbalizer {v!r} is unknown to this tokenizer")
@@ -52,7 +54,7 @@ def label_probs(verb_logprobs: torch.Tensor, verbs: Verbalizers) -> torch.Tensor
     per_label = torch.full((n, verbs.n_labels), float("-inf"), dtype=torch.float64)
     lp = verb_logprobs.double()
     for li in range(verbs.n_labels):
-        cols = [i for i, l in enumerate(verbs.label_of) if l == li]
+        cols = [i for i, owner in enumerate(verbs.label_of) if owner == li]
         per_label[:, li] = torch.logsumexp(lp[:, cols], dim=1)
     return torch.softmax(per_label, dim=1)
 

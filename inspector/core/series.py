@@ -54,7 +54,9 @@ class Series:
             if e.name == name:
                 return e
         shown = ", ".join(self.names()[:8]) + (" …" if len(self.entries) > 8 else "")
-        raise InputError(f"{self.root}: no checkpoint named {name!r} in this series (have: {shown})")
+        raise InputError(
+            f"{self.root}: no checkpoint named {name!r} in this series (have: {shown})"
+        )
 
     def reorder(self, names: list[str]) -> None:
         """Put ``names`` first, in that order; the others keep their relative order after them."""
@@ -137,6 +139,7 @@ def _order(entries: list[SeriesEntry]) -> list[SeriesEntry]:
     Nested runs are ordered phase by phase (a phase sorts by its first step, then by folder
     name) so a phase2 whose Trainer restarted its step count still follows phase1.
     """
+
     def within(e: SeriesEntry):
         return (e.step is None, e.step if e.step is not None else 0, e.name)
 

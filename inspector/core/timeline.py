@@ -42,8 +42,13 @@ class CheckpointResult:
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
-        out = {"name": self.name, "path": self.path, "step": self.step, "metrics": self.metrics,
-               "examples": [ex.to_dict() for ex in self.examples]}
+        out = {
+            "name": self.name,
+            "path": self.path,
+            "step": self.step,
+            "metrics": self.metrics,
+            "examples": [ex.to_dict() for ex in self.examples],
+        }
         if self.error is not None:
             out["error"] = self.error
         out.update(hash=self.hash, cached=self.cached, seconds=self.seconds)
@@ -51,9 +56,17 @@ class CheckpointResult:
 
     @classmethod
     def from_dict(cls, d: dict) -> CheckpointResult:
-        return cls(d["name"], d.get("path", ""), d.get("step"), d.get("metrics", {}),
-                   [ExampleResult.from_dict(e) for e in d.get("examples", [])], d.get("error"),
-                   d.get("cached", 0), d.get("hash"), d.get("seconds", 0.0))
+        return cls(
+            d["name"],
+            d.get("path", ""),
+            d.get("step"),
+            d.get("metrics", {}),
+            [ExampleResult.from_dict(e) for e in d.get("examples", [])],
+            d.get("error"),
+            d.get("cached", 0),
+            d.get("hash"),
+            d.get("seconds", 0.0),
+        )
 
 
 @dataclass
@@ -79,7 +92,11 @@ class TimelineResult:
             "reference": self.reference,
             "checkpoints": [c.to_dict() for c in self.checkpoints],
             "settings": asdict(self.settings),
-            "probe": {"name": self.probe.name, "path": self.probe.path, "source": self.probe.source},
+            "probe": {
+                "name": self.probe.name,
+                "path": self.probe.path,
+                "source": self.probe.source,
+            },
             "inputs": [{"text": ex.text, "label": ex.label} for ex in self.inputs],
             "inputs_hash": inputs_hash(self.inputs),
             "skipped": [{"name": n, "reason": r} for n, r in self.skipped],
@@ -91,8 +108,11 @@ class TimelineResult:
 
         p = d["probe"]
         return cls(
-            d["series"], d["reference"], [CheckpointResult.from_dict(c) for c in d["checkpoints"]],
-            Settings.from_dict(d.get("settings", {})), parse_probe(p["source"], p.get("path")),
+            d["series"],
+            d["reference"],
+            [CheckpointResult.from_dict(c) for c in d["checkpoints"]],
+            Settings.from_dict(d.get("settings", {})),
+            parse_probe(p["source"], p.get("path")),
             [Example(e["text"], e.get("label")) for e in d.get("inputs", [])],
             [(s["name"], s["reason"]) for s in d.get("skipped", [])],
         )
@@ -106,7 +126,9 @@ def _aligned(ex: ExampleResult, ref: ExampleResult) -> bool:
     return ex.input == ref.input and [u.text for u in ex.units] == [u.text for u in ref.units]
 
 
-def conflicts(examples: list[ExampleResult], reference: list[ExampleResult] | None) -> list[bool | None]:
+def conflicts(
+    examples: list[ExampleResult], reference: list[ExampleResult] | None
+) -> list[bool | None]:
     """Per example: does its top-Δ unit differ from the reference's? (None: not comparable).
 
     Ties count as agreement when the two sets of top units overlap.
@@ -132,7 +154,13 @@ def coupling(examples: list[ExampleResult], reference: list[ExampleResult] | Non
     """
     flags = conflicts(examples, reference)
     if reference is None:
-        return {"n_conflict": None, "self": None, "orig": None, "coupling": None, "n_label_change": None}
+        return {
+            "n_conflict": None,
+            "self": None,
+            "orig": None,
+            "coupling": None,
+            "n_label_change": None,
+        }
     conflict = [i for i, f in enumerate(flags) if f]
     explained = [i for i in conflict if examples[i].explanation is not None]
     self_share = orig_share = None
@@ -142,8 +170,9 @@ def coupling(examples: list[ExampleResult], reference: list[ExampleResult] | Non
         then = [set(M.top_units(reference[i].deltas)) for i in explained]
         self_share = sum(bool(c & t) for c, t in zip(cites, now, strict=True)) / len(explained)
         orig_share = sum(bool(c & t) for c, t in zip(cites, then, strict=True)) / len(explained)
-    label_change = sum(1 for i, f in enumerate(flags)
-                       if f is not None and examples[i].label != reference[i].label)
+    label_change = sum(
+        1 for i, f in enumerate(flags) if f is not None and examples[i].label != reference[i].label
+    )
     return {
         "n_conflict": len(conflict),
         "self": self_share,
@@ -153,7 +182,9 @@ def coupling(examples: list[ExampleResult], reference: list[ExampleResult] | Non
     }
 
 
-def checkpoint_metrics(examples: list[ExampleResult], reference: list[ExampleResult] | None) -> dict:
+def checkpoint_metrics(
+    examples: list[ExampleResult], reference: list[ExampleResult] | None
+) -> dict:
     """Per-checkpoint means over the input set (DESIGN.md §3), plus coupling vs ``reference``.
 
     Hit@1, cited mass and CCT are computed from each example's Δ and cited units;
@@ -209,9 +240,17 @@ class _Progress:
         self.task.progress(self.done, self.total, message)
 
 
-def _run_checkpoint(entry: SeriesEntry, probe: Probe, examples: list[Example], settings: Settings,
-                    pool: ModelPool, cache: ResultCache | None, refresh: bool, task: TaskState,
-                    progress: _Progress) -> CheckpointResult:
+def _run_checkpoint(
+    entry: SeriesEntry,
+    probe: Probe,
+    examples: list[Example],
+    settings: Settings,
+    pool: ModelPool,
+    cache: ResultCache | None,
+    refresh: bool,
+    task: TaskState,
+    progress: _Progress,
+) -> CheckpointResult:
     t0 = time.perf_counter()
     result = CheckpointResult(entry.name, str(entry.path), entry.step, {}, [])
     # the content hash needs no model in memory, so a fully cached checkpoint is never loaded
@@ -275,23 +314,38 @@ def run_timeline(
         for entry in [ref, *(e for e in entries if e is not ref)]:
             start = progress.done
             try:
-                res = _run_checkpoint(entry, probe, examples, settings, pool, cache, refresh, task, progress)
+                res = _run_checkpoint(
+                    entry, probe, examples, settings, pool, cache, refresh, task, progress
+                )
             except (InspectorError, OSError) as exc:  # a bad checkpoint must not sink the run
                 log.warning("timeline: %s skipped: %s", entry.name, exc)
-                res = CheckpointResult(entry.name, str(entry.path), entry.step, {}, [], error=str(exc))
+                res = CheckpointResult(
+                    entry.name, str(entry.path), entry.step, {}, [], error=str(exc)
+                )
                 progress.done = start + len(examples)
                 task.progress(progress.done, progress.total, f"{entry.name}: skipped")
-            ref_examples = done[ref.name].examples if ref.name in done and not done[ref.name].error else None
+            ref_examples = (
+                done[ref.name].examples if ref.name in done and not done[ref.name].error else None
+            )
             if not res.error:
-                res.metrics = checkpoint_metrics(res.examples, ref_examples if entry is not ref else res.examples)
+                res.metrics = checkpoint_metrics(
+                    res.examples, ref_examples if entry is not ref else res.examples
+                )
             done[entry.name] = res
             if on_checkpoint is not None:
                 on_checkpoint(res)
     finally:
         if own_pool:
             pool.clear()
-    return TimelineResult(str(series.root), ref.name, [done[e.name] for e in entries], settings, probe,
-                          list(examples), list(series.skipped))
+    return TimelineResult(
+        str(series.root),
+        ref.name,
+        [done[e.name] for e in entries],
+        settings,
+        probe,
+        list(examples),
+        list(series.skipped),
+    )
 
 
 # -- command line --------------------------------------------------------------------
@@ -303,8 +357,10 @@ def _f(v, fmt: str = ".2f") -> str:
 
 def format_table(result: TimelineResult) -> str:
     """One row per checkpoint; coupling is never shown without the size of its conflict set."""
-    head = (f"{'checkpoint':<28} {'step':>6} {'acc':>5} {'hit@1':>5} {'mass':>5} {'cct':>5}"
-            f" {'|C|':>4} {'self':>5} {'orig':>5}  coupling")
+    head = (
+        f"{'checkpoint':<28} {'step':>6} {'acc':>5} {'hit@1':>5} {'mass':>5} {'cct':>5}"
+        f" {'|C|':>4} {'self':>5} {'orig':>5}  coupling"
+    )
     lines = [head, "─" * len(head)]
     for c in result.checkpoints:
         name = c.name if len(c.name) <= 28 else "…" + c.name[-27:]
@@ -334,21 +390,33 @@ def run_cli_timeline(args, settings: Settings, progress, write_json) -> int:
         print(f"note: skipped {name}: {reason}", file=sys.stderr)
     cache = ResultCache()
     try:
-        result = run_timeline(series, probe, examples, settings, reference=args.reference,
-                              pool=ModelPool(1, device=args.device), cache=cache,
-                              task=TaskState(progress), refresh=args.no_cache)
+        result = run_timeline(
+            series,
+            probe,
+            examples,
+            settings,
+            reference=args.reference,
+            pool=ModelPool(1, device=args.device),
+            cache=cache,
+            task=TaskState(progress),
+            refresh=args.no_cache,
+        )
     finally:
         cache.close()
     failed = [c for c in result.checkpoints if c.error]
     if len(failed) == len(result.checkpoints):
-        raise CheckpointError(f"{series.root}: no checkpoint could be analysed (first: {failed[0].error})")
+        raise CheckpointError(
+            f"{series.root}: no checkpoint could be analysed (first: {failed[0].error})"
+        )
     if args.json:
         write_json(result.to_dict(), args.json)
     table_out = sys.stderr if args.json == "-" else sys.stdout
     print(format_table(result), file=table_out)
     n_cached = sum(c.cached for c in result.checkpoints)
     n_total = sum(len(c.examples) for c in result.checkpoints)
-    print(f"reference: {result.reference}   probe: {probe.name}   inputs: {len(examples)}"
-          f"   from cache: {n_cached}/{n_total}" + (f"   skipped: {len(failed)}" if failed else ""),
-          file=table_out)
+    print(
+        f"reference: {result.reference}   probe: {probe.name}   inputs: {len(examples)}"
+        f"   from cache: {n_cached}/{n_total}" + (f"   skipped: {len(failed)}" if failed else ""),
+        file=table_out,
+    )
     return 0

@@ -12,8 +12,13 @@ from . import metrics as M
 from .results import ExampleResult
 from .timeline import CheckpointResult, TimelineResult
 
-CURVES = {"hit_at_1": "Hit@1", "coupling": "coupling", "accuracy": "accuracy",
-          "cited_mass": "cited mass", "cct": "CCT"}
+CURVES = {
+    "hit_at_1": "Hit@1",
+    "coupling": "coupling",
+    "accuracy": "accuracy",
+    "cited_mass": "cited mass",
+    "cct": "CCT",
+}
 
 
 @dataclass
@@ -39,15 +44,27 @@ def _phase(name: str) -> str:
 def plot_series(result: TimelineResult) -> PlotSeries:
     cps = result.checkpoints
     steps = [c.step for c in cps]
-    x_is_step = bool(cps) and all(s is not None for s in steps) and all(
-        a < b for a, b in zip(steps, steps[1:], strict=False))
+    x_is_step = (
+        bool(cps)
+        and all(s is not None for s in steps)
+        and all(a < b for a, b in zip(steps, steps[1:], strict=False))
+    )
     xs = [float(s) for s in steps] if x_is_step else [float(i) for i in range(len(cps))]
     curves = {m: [None if c.error else c.metrics.get(m) for c in cps] for m in CURVES}
-    bounds = [((xs[i - 1] + xs[i]) / 2, _phase(cps[i].name)) for i in range(1, len(cps))
-              if _phase(cps[i].name) != _phase(cps[i - 1].name)]
-    return PlotSeries([c.name for c in cps], xs, x_is_step, curves,
-                      [i for i, c in enumerate(cps) if c.error], [c.metrics.get("n_conflict") for c in cps],
-                      bounds)
+    bounds = [
+        ((xs[i - 1] + xs[i]) / 2, _phase(cps[i].name))
+        for i in range(1, len(cps))
+        if _phase(cps[i].name) != _phase(cps[i - 1].name)
+    ]
+    return PlotSeries(
+        [c.name for c in cps],
+        xs,
+        x_is_step,
+        curves,
+        [i for i, c in enumerate(cps) if c.error],
+        [c.metrics.get("n_conflict") for c in cps],
+        bounds,
+    )
 
 
 def _fmt(v) -> str:
@@ -66,7 +83,8 @@ def hover_text(result: TimelineResult, index: int) -> str:
         coup = "coupling: reference"
     else:
         coup = f"coupling {_fmt(m.get('coupling'))} over |C_t| = {n if n is not None else '—'}" + (
-            f"  (self {_fmt(m.get('self'))}, orig {_fmt(m.get('orig'))})")
+            f"  (self {_fmt(m.get('self'))}, orig {_fmt(m.get('orig'))})"
+        )
     rows = "   ".join(f"{label} {_fmt(m.get(k))}" for k, label in CURVES.items() if k != "coupling")
     return f"{head}\n{rows}\n{coup}\nmean explanation words {_fmt(m.get('explanation_words'))}"
 
@@ -137,6 +155,10 @@ def changes(a: CheckpointResult, b: CheckpointResult) -> list[Change]:
         ca, cb = _cited(ea), _cited(eb)
         if ea.label == eb.label and _top(ea) == _top(eb) and ca == cb:
             continue
-        out.append(Change(i, ea.input, ea.label, eb.label, _top(ea), _top(eb), ca, cb, tvd, shift, tvd + shift))
+        out.append(
+            Change(
+                i, ea.input, ea.label, eb.label, _top(ea), _top(eb), ca, cb, tvd, shift, tvd + shift
+            )
+        )
     out.sort(key=lambda c: -c.score)
     return out

@@ -56,7 +56,9 @@ def span_units(text: str, spans: list[tuple[int, int]]) -> list[Unit]:
     return units
 
 
-def ablate(text: str, units: list[Unit], remove: set[int] | frozenset[int], filler: str | None = None) -> str:
+def ablate(
+    text: str, units: list[Unit], remove: set[int] | frozenset[int], filler: str | None = None
+) -> str:
     """The input with the units in ``remove`` deleted (or replaced by ``filler``).
 
     Deleting also removes the whitespace before the unit (or after it, at the start)

@@ -61,7 +61,9 @@ def build_demo(
     work = Path(tempfile.mkdtemp(prefix=f".{root.name}.building-", dir=root.parent))
     try:
         seconds = _build(work, progress, task or TaskState())
-        (work / MARKER).write_text(json.dumps({"version": BUILD_VERSION, "seconds": round(seconds, 1)}))
+        (work / MARKER).write_text(
+            json.dumps({"version": BUILD_VERSION, "seconds": round(seconds, 1)})
+        )
         if root.exists():
             shutil.rmtree(root)
         work.rename(root)
@@ -97,13 +99,23 @@ def _build(root: Path, progress, task: TaskState) -> float:
     try:
         run = train.new_run(SEED)
         first = root / "fixed" / "phase1"
-        train.train(run, PHASE1_STEPS, SEED + 1, 0.0, False, step("phase 1"), PHASE1_STEPS // 4, first)
+        train.train(
+            run, PHASE1_STEPS, SEED + 1, 0.0, False, step("phase 1"), PHASE1_STEPS // 4, first
+        )
         shutil.copytree(first, root / "refreshed" / "phase1")
         for variant, refreshed in VARIANTS.items():
             branch = train.branch(run)
             # same data seed in both variants: they differ only in the explanation targets
-            train.train(branch, PHASE2_STEPS, SEED + 2, PHASE2_CUE_SHARE, refreshed,
-                        step(f"phase 2 ({variant})"), SAVE_EVERY, root / variant / "phase2")
+            train.train(
+                branch,
+                PHASE2_STEPS,
+                SEED + 2,
+                PHASE2_CUE_SHARE,
+                refreshed,
+                step(f"phase 2 ({variant})"),
+                SAVE_EVERY,
+                root / variant / "phase2",
+            )
     finally:
         torch.use_deterministic_algorithms(was_deterministic)
         torch.set_num_threads(threads)

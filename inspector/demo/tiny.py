@@ -29,7 +29,11 @@ def word_tokenizer(words, chat: bool = False):
     tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="[UNK]"))
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
     fast = PreTrainedTokenizerFast(
-        tokenizer_object=tok, pad_token="[PAD]", unk_token="[UNK]", bos_token="[BOS]", eos_token="[EOS]"
+        tokenizer_object=tok,
+        pad_token="[PAD]",
+        unk_token="[UNK]",
+        bos_token="[BOS]",
+        eos_token="[EOS]",
     )
     fast.add_special_tokens({"additional_special_tokens": ["<user>", "<assistant>"]})
     if chat:
@@ -53,7 +57,10 @@ def bpe_tokenizer(corpus: list[str], vocab_size: int = 400, chat: bool = True):
     )
     tok.train_from_iterator(corpus, trainer)
     fast = PreTrainedTokenizerFast(
-        tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|endoftext|>", bos_token="<|endoftext|>"
+        tokenizer_object=tok,
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
+        bos_token="<|endoftext|>",
     )
     fast.add_special_tokens({"additional_special_tokens": ["<|im_start|>"]})
     if chat:
@@ -65,9 +72,15 @@ def llama_config(vocab_size: int, hidden: int = 64, layers: int = 2, heads: int 
     from transformers import LlamaConfig
 
     return LlamaConfig(
-        vocab_size=vocab_size, hidden_size=hidden, intermediate_size=hidden * 2,
-        num_hidden_layers=layers, num_attention_heads=heads, num_key_value_heads=max(1, heads // 2),
-        max_position_embeddings=512, tie_word_embeddings=True, **kw,
+        vocab_size=vocab_size,
+        hidden_size=hidden,
+        intermediate_size=hidden * 2,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        num_key_value_heads=max(1, heads // 2),
+        max_position_embeddings=512,
+        tie_word_embeddings=True,
+        **kw,
     )
 
 
@@ -76,16 +89,24 @@ def gpt2_config(vocab_size: int, hidden: int = 64, layers: int = 2, heads: int =
 
     kw.setdefault("bos_token_id", 0)
     kw.setdefault("eos_token_id", 0)
-    return GPT2Config(vocab_size=vocab_size, n_embd=hidden, n_layer=layers, n_head=heads, n_positions=512, **kw)
+    return GPT2Config(
+        vocab_size=vocab_size, n_embd=hidden, n_layer=layers, n_head=heads, n_positions=512, **kw
+    )
 
 
 def qwen2_config(vocab_size: int, hidden: int = 64, layers: int = 2, heads: int = 4, **kw):
     from transformers import Qwen2Config
 
     return Qwen2Config(
-        vocab_size=vocab_size, hidden_size=hidden, intermediate_size=hidden * 2,
-        num_hidden_layers=layers, num_attention_heads=heads, num_key_value_heads=max(1, heads // 2),
-        max_position_embeddings=512, tie_word_embeddings=True, **kw,
+        vocab_size=vocab_size,
+        hidden_size=hidden,
+        intermediate_size=hidden * 2,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        num_key_value_heads=max(1, heads // 2),
+        max_position_embeddings=512,
+        tie_word_embeddings=True,
+        **kw,
     )
 
 

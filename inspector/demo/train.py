@@ -68,8 +68,14 @@ def _batch(tok, rows: list[tuple[str, str, str]]):
 
 
 def train(
-    run: Run, steps: int, seed: int, cue_share: float, refreshed: bool,
-    on_step: Callable[[int], None], save_every: int, out: Path,
+    run: Run,
+    steps: int,
+    seed: int,
+    cue_share: float,
+    refreshed: bool,
+    on_step: Callable[[int], None],
+    save_every: int,
+    out: Path,
 ) -> list[Path]:
     """Train ``steps`` steps, saving ``checkpoint-<global step>`` every ``save_every`` steps."""
     rng = random.Random(seed)

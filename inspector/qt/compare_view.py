@@ -41,12 +41,14 @@ def explanation_html(ex: ExampleResult | None) -> str:
     cited = set(ex.cited)
     out, pos = [], 0
     for i, u in enumerate(ex.units):
-        out.append(html.escape(ex.input[pos:u.start]))
-        word = html.escape(ex.input[u.start:u.end])
+        out.append(html.escape(ex.input[pos : u.start]))
+        word = html.escape(ex.input[u.start : u.end])
         out.append(f'<b style="color:{CITED}">{word}</b>' if i in cited else word)
         pos = u.end
     out.append(html.escape(ex.input[pos:]))
-    said = html.escape(ex.explanation.text) if ex.explanation is not None else "<i>no explanation</i>"
+    said = (
+        html.escape(ex.explanation.text) if ex.explanation is not None else "<i>no explanation</i>"
+    )
     return f"<p>{''.join(out)}</p><p><b>{html.escape(ex.label)}</b> — “{said}”</p>"
 
 
@@ -64,8 +66,11 @@ class CompareDialog(QDialog):
         self.a, self.b = QComboBox(), QComboBox()
         for box in (self.a, self.b):
             box.addItems(names)
-        ok = [c.name for c in getattr(getattr(timeline_view, "result", None), "checkpoints", [])
-              if not c.error and c.name in names]
+        ok = [
+            c.name
+            for c in getattr(getattr(timeline_view, "result", None), "checkpoints", [])
+            if not c.error and c.name in names
+        ]
         if len(names) > 1:
             self.b.setCurrentText(ok[-1] if len(ok) > 1 else names[-1])
         self.a.setToolTip("Checkpoint A (the 'before')")
@@ -98,9 +103,11 @@ class CompareDialog(QDialog):
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.setToolTip("Examples whose label, top unit or cited units changed, largest change first "
-                              "(score = TVD of the label distributions + change of the top Δ). "
-                              "Double-click or Enter opens the example at B.")
+        self.table.setToolTip(
+            "Examples whose label, top unit or cited units changed, largest change first "
+            "(score = TVD of the label distributions + change of the top Δ). "
+            "Double-click or Enter opens the example at B."
+        )
         self.table.cellDoubleClicked.connect(lambda r, _c: self.open_row(r))
         self.table.activated.connect(lambda idx: self.open_row(idx.row()))
         lay = QVBoxLayout(self)
@@ -130,7 +137,12 @@ class CompareDialog(QDialog):
         view = getattr(self.win, "timeline", None)
         series = view.sync_series() if view is not None else None
         probe, examples = self.win.probe, self._examples()
-        if series is None or probe is None or not examples or self.a.currentText() == self.b.currentText():
+        if (
+            series is None
+            or probe is None
+            or not examples
+            or self.a.currentText() == self.b.currentText()
+        ):
             self.note.setText("pick two different checkpoints (and open a probe and an input)")
             return
         pair = copy.deepcopy(series)
@@ -140,8 +152,16 @@ class CompareDialog(QDialog):
         settings, cache = self.win.settings, self.win.worker.cache
 
         def job(pool, task, emit):
-            return run_timeline(pair, probe, examples, settings, reference=pair.entries[0].name, pool=pool,
-                                cache=cache, task=task)
+            return run_timeline(
+                pair,
+                probe,
+                examples,
+                settings,
+                reference=pair.entries[0].name,
+                pool=pool,
+                cache=cache,
+                task=task,
+            )
 
         self.note.setText("computing…")
         self.req_id = self.win.worker.submit(KIND, job)
@@ -182,9 +202,15 @@ class CompareDialog(QDialog):
             plot = self.plots[col]
             plot.clear()
             cited = set(ex.cited)
-            brushes = [pg.mkBrush(30, 110, 220) if k in cited else pg.mkBrush(230, 90, 40)
-                       for k in range(len(ex.units))]
-            plot.addItem(pg.BarGraphItem(x=list(range(len(ex.units))), height=ex.deltas, width=0.7, brushes=brushes))
+            brushes = [
+                pg.mkBrush(30, 110, 220) if k in cited else pg.mkBrush(230, 90, 40)
+                for k in range(len(ex.units))
+            ]
+            plot.addItem(
+                pg.BarGraphItem(
+                    x=list(range(len(ex.units))), height=ex.deltas, width=0.7, brushes=brushes
+                )
+            )
             plot.getAxis("bottom").setTicks([[(k, u.text) for k, u in enumerate(ex.units)]])
             plot.setTitle(f"{'AB'[col]}: {cp.name}")
             self.texts[col].setHtml(explanation_html(ex))
@@ -195,12 +221,20 @@ class CompareDialog(QDialog):
     def _fill_table(self) -> None:
         self.table.setRowCount(len(self.rows))
         for r, c in enumerate(self.rows):
-            cells = [c.text, f"{c.label_a} → {c.label_b}", f"{c.top_a} → {c.top_b}",
-                     f"{', '.join(c.cited_a) or '—'} → {', '.join(c.cited_b) or '—'}",
-                     f"{c.tvd:.2f}", f"{c.top_shift:.2f}", f"{c.score:.2f}"]
+            cells = [
+                c.text,
+                f"{c.label_a} → {c.label_b}",
+                f"{c.top_a} → {c.top_b}",
+                f"{', '.join(c.cited_a) or '—'} → {', '.join(c.cited_b) or '—'}",
+                f"{c.tvd:.2f}",
+                f"{c.top_shift:.2f}",
+                f"{c.score:.2f}",
+            ]
             for k, v in enumerate(cells):
                 item = QTableWidgetItem(v)
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight if k >= 4 else Qt.AlignmentFlag.AlignLeft)
+                item.setTextAlignment(
+                    Qt.AlignmentFlag.AlignRight if k >= 4 else Qt.AlignmentFlag.AlignLeft
+                )
                 self.table.setItem(r, k, item)
         self.table.resizeColumnsToContents()
 

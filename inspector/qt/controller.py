@@ -65,17 +65,29 @@ class AnalysisController(QObject):
             self.request, self.current = None, None
             self.cleared.emit()
             return
-        job = analyze_job(self.worker.cache, self.checkpoint, self.probe, self.text, self.settings, self.gold)
+        job = analyze_job(
+            self.worker.cache, self.checkpoint, self.probe, self.text, self.settings, self.gold
+        )
         self.request = self.worker.submit("analyze", job)
         self._submitted = self._what()
 
     def _what(self) -> tuple:
-        return (self.checkpoint, self.probe.source if self.probe else None, self.text, self.settings, self.gold)
+        return (
+            self.checkpoint,
+            self.probe.source if self.probe else None,
+            self.text,
+            self.settings,
+            self.gold,
+        )
 
     def _run_if_changed(self) -> None:
         """Typing that ends where the latest request already is (live or done) costs nothing."""
         live = self.request is not None and self.worker.is_live(self.request)
-        done = self.current is not None and self.current.input == self.text and bool(self.current.metrics)
+        done = (
+            self.current is not None
+            and self.current.input == self.text
+            and bool(self.current.metrics)
+        )
         if self._submitted == self._what() and (live or done):
             return
         self.run_now()
@@ -96,10 +108,14 @@ class AnalysisController(QObject):
 
     def request_baseline(self) -> None:
         self.baseline = None
-        if not (self.checkpoint and self.probe and self.baseline_text and self.baseline_text.strip()):
+        if not (
+            self.checkpoint and self.probe and self.baseline_text and self.baseline_text.strip()
+        ):
             self.baseline_ready.emit(None)
             return
-        job = baseline_job(self.worker.cache, self.checkpoint, self.probe, self.baseline_text, self.settings)
+        job = baseline_job(
+            self.worker.cache, self.checkpoint, self.probe, self.baseline_text, self.settings
+        )
         self._baseline_request = self.worker.submit("baseline", job)
 
     def cancel(self) -> None:
@@ -107,7 +123,11 @@ class AnalysisController(QObject):
             self.worker.cancel(self.request)
 
     def _on_event(self, req_id: int, kind: str, payload) -> None:
-        if req_id == self.request and isinstance(payload, ExampleResult) and payload.input == self.text:
+        if (
+            req_id == self.request
+            and isinstance(payload, ExampleResult)
+            and payload.input == self.text
+        ):
             self.current = payload
             self.partial.emit(payload, kind)
 

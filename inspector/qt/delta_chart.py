@@ -21,7 +21,9 @@ class DeltaChart(QWidget):
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         self.plot.setLabel("left", "Δ (TVD)")
-        self.plot.getAxis("left").enableAutoSIPrefix(False)  # Δ is a probability distance: no "x0.001"
+        self.plot.getAxis("left").enableAutoSIPrefix(
+            False
+        )  # Δ is a probability distance: no "x0.001"
         self.plot.setYRange(0, 1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)

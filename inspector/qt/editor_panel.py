@@ -41,8 +41,12 @@ class EditorPanel(QWidget):
         pin.setToolTip("Pin the current input as the baseline (Ctrl+B)")
         pin.clicked.connect(self.pin_requested)
         top = QHBoxLayout()
-        top.addWidget(QLabel("<b>Input</b> — units tinted by Δ; double-click to replace, "
-                             "Ctrl+D delete, Ctrl+Return insert, Alt+←/→ move"))
+        top.addWidget(
+            QLabel(
+                "<b>Input</b> — units tinted by Δ; double-click to replace, "
+                "Ctrl+D delete, Ctrl+Return insert, Alt+←/→ move"
+            )
+        )
         top.addStretch(1)
         top.addWidget(pin)
         lay = QVBoxLayout(self)
@@ -61,6 +65,8 @@ class EditorPanel(QWidget):
         if self.baseline is None:
             self.baseline_label.setText("<i>no baseline pinned</i>")
         elif self.show_diff and self.baseline != self.editor.text():
-            self.baseline_label.setText("before → after: " + before_after_html(self.baseline, self.editor.text()))
+            self.baseline_label.setText(
+                "before → after: " + before_after_html(self.baseline, self.editor.text())
+            )
         else:
             self.baseline_label.setText("baseline: " + html.escape(self.baseline))

@@ -67,8 +67,9 @@ def analyze_job(cache, checkpoint: str, probe: Probe, text: str, settings: Setti
                 emit(kind, result)
             return Outcome(result, checkpoint, True, hit.get("_model_line", f"model · {device}"))
         an = analyzer_for(pool, checkpoint, probe)
-        result = an.analyze(text, settings, task=task, gold=gold,
-                            on_event=lambda kind, r: emit(kind, snapshot(r)))
+        result = an.analyze(
+            text, settings, task=task, gold=gold, on_event=lambda kind, r: emit(kind, snapshot(r))
+        )
         line = _params_line(an.lm.n_params, an.lm.device.type)
         cache.put(key, {**result.to_dict(model=checkpoint, probe=probe.name), "_model_line": line})
         return Outcome(result, checkpoint, False, line)
@@ -89,8 +90,10 @@ def baseline_job(cache, checkpoint: str, probe: Probe, text: str, settings: Sett
         an = analyzer_for(pool, checkpoint, probe)
         result = an.analyze(text, quick, task=task)
         line = _params_line(an.lm.n_params, an.lm.device.type)
-        cache.put(result_key(model_hash, probe.source, text, quick.key(), None),
-                  {**result.to_dict(model=checkpoint, probe=probe.name), "_model_line": line})
+        cache.put(
+            result_key(model_hash, probe.source, text, quick.key(), None),
+            {**result.to_dict(model=checkpoint, probe=probe.name), "_model_line": line},
+        )
         return result
 
     return job

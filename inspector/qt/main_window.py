@@ -47,10 +47,13 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Inspector")
         self.setObjectName("InspectorMainWindow")
         self.setAcceptDrops(True)
-        self.setDockOptions(QMainWindow.DockOption.AllowTabbedDocks | QMainWindow.DockOption.AnimatedDocks)
+        self.setDockOptions(
+            QMainWindow.DockOption.AllowTabbedDocks | QMainWindow.DockOption.AnimatedDocks
+        )
         self.prefs = prefs or Preferences.load()
         self.worker = Worker(
-            ModelPool(self.prefs.resident_models, self.prefs.device, self.prefs.memory_budget), ResultCache()
+            ModelPool(self.prefs.resident_models, self.prefs.device, self.prefs.memory_budget),
+            ResultCache(),
         )
         self.analysis = AnalysisController(self.worker, self)
         self.analysis.settings = Settings(unit=self.prefs.unit)
@@ -96,7 +99,9 @@ class MainWindow(QMainWindow):
         bar = QToolBar("Checkpoint")
         bar.setObjectName("toolbar.checkpoint")
         self.series_label = QLabel("no series")
-        self.series_label.setToolTip("The open series or checkpoint (File ▸ Open, or drop a folder here)")
+        self.series_label.setToolTip(
+            "The open series or checkpoint (File ▸ Open, or drop a folder here)"
+        )
         bar.addWidget(self.series_label)
         bar.addWidget(self.picker)
         self.addToolBar(bar)
@@ -104,9 +109,15 @@ class MainWindow(QMainWindow):
         self.examples = ExamplesList()
         self.prediction = PredictionPanel()
         self.probe_editor = ProbeEditor()
-        self.examples_dock = self._dock("Examples", self.examples, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.prediction_dock = self._dock("Prediction", self.prediction, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.probe_dock = self._dock("Probe", self.probe_editor, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.examples_dock = self._dock(
+            "Examples", self.examples, Qt.DockWidgetArea.LeftDockWidgetArea
+        )
+        self.prediction_dock = self._dock(
+            "Prediction", self.prediction, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.probe_dock = self._dock(
+            "Probe", self.probe_editor, Qt.DockWidgetArea.RightDockWidgetArea
+        )
         self.tabifyDockWidget(self.prediction_dock, self.probe_dock)
         self.prediction_dock.raise_()
         self.status = StatusWidgets(self.statusBar())
@@ -125,7 +136,8 @@ class MainWindow(QMainWindow):
         a.cleared.connect(lambda: self._paint(None, "cleared"))
         self.worker.progress.connect(self._on_progress)
         self.worker.started.connect(
-            lambda rid, kind: kind == "analyze" and self.status.busy(0, 0, "predicting…"))
+            lambda rid, kind: kind == "analyze" and self.status.busy(0, 0, "predicting…")
+        )
         self.worker.cancelled.connect(lambda rid: self.status.idle("cancelled"))
 
     def _dock(self, title: str, widget: QWidget, area) -> QDockWidget:
@@ -139,9 +151,11 @@ class MainWindow(QMainWindow):
         """Add a movable, closable dock; it is listed under View and its place is saved in the session."""
         if not dock.objectName():
             dock.setObjectName(f"dock.{dock.windowTitle().lower()}")
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetClosable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
         self.addDockWidget(area, dock)
         if "View" in self.menus:
             self.menus["View"].addAction(dock.toggleViewAction())

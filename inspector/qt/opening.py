@@ -64,8 +64,10 @@ def open_path(win, path: Path) -> bool:
     if win.probe is None and not win._restoring:
         win.probe_dock.show()
         win.probe_dock.raise_()
-        win.show_message("No probe yet: open one (Ctrl+Shift+P) or write one in the Probe dock, then Apply",
-                         "warning")
+        win.show_message(
+            "No probe yet: open one (Ctrl+Shift+P) or write one in the Probe dock, then Apply",
+            "warning",
+        )
     remember(win, str(path))
     win.open_checkpoint(entries[-1][1] if len(entries) > 1 else entries[0][1])
     if not win.editor.text() and win.inputs and not win._restoring:

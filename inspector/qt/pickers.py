@@ -77,7 +77,9 @@ class ExamplesList(QListWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setAccessibleName("Examples")
-        self.currentRowChanged.connect(lambda r: r >= 0 and not self.signalsBlocked() and self.picked.emit(r))
+        self.currentRowChanged.connect(
+            lambda r: r >= 0 and not self.signalsBlocked() and self.picked.emit(r)
+        )
 
     def set_examples(self, examples: list[Example], current: int | None = None) -> None:
         self.blockSignals(True)

@@ -74,10 +74,14 @@ class PredictionPanel(QWidget):
             self.edit_shift = None
             return
         self._ensure_rows(current.labels)
-        base_ok = baseline is not None and baseline.labels == current.labels and bool(baseline.probs)
+        base_ok = (
+            baseline is not None and baseline.labels == current.labels and bool(baseline.probs)
+        )
         set_text(self.title, f"<b>Prediction</b>: {current.label}")
         for i, (name, edited, base) in enumerate(self._rows):
-            set_text(name, f"<b>{current.labels[i]}</b>" if i == current.predicted else current.labels[i])
+            set_text(
+                name, f"<b>{current.labels[i]}</b>" if i == current.predicted else current.labels[i]
+            )
             self._set(edited, current.probs[i], "edited")
             self._set(base, baseline.probs[i] if base_ok else None, "baseline")
         if base_ok:

@@ -65,7 +65,9 @@ def restore(win, s: Session) -> None:
             if opened and s.checkpoint and s.checkpoint != win.current_checkpoint():
                 win.open_checkpoint(s.checkpoint)
         elif s.series:
-            win.show_message(f"{s.series}: no longer exists; open another folder (Ctrl+O)", "warning")
+            win.show_message(
+                f"{s.series}: no longer exists; open another folder (Ctrl+O)", "warning"
+            )
         win.editor.apply_text(s.text, len(s.text))
         win.undo_stack.clear()
         win.editor_panel.set_baseline(s.baseline)

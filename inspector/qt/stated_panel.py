@@ -22,10 +22,25 @@ from ..core.results import ExampleResult
 from .delta_chart import DeltaChart
 from .status import set_text
 
-SHOWN_METRICS = ("hit_at_1", "rank", "cited_mass", "comprehensiveness", "sufficiency", "explanation_words")
-TITLES = {"hit_at_1": "Hit@1", "rank": "rank", "cited_mass": "cited mass", "comprehensiveness": "comp.",
-          "sufficiency": "suff.", "explanation_words": "words", "cf_precision": "CF precision",
-          "cf_recall": "CF recall", "cf_f1": "CF F1"}
+SHOWN_METRICS = (
+    "hit_at_1",
+    "rank",
+    "cited_mass",
+    "comprehensiveness",
+    "sufficiency",
+    "explanation_words",
+)
+TITLES = {
+    "hit_at_1": "Hit@1",
+    "rank": "rank",
+    "cited_mass": "cited mass",
+    "comprehensiveness": "comp.",
+    "sufficiency": "suff.",
+    "explanation_words": "words",
+    "cf_precision": "CF precision",
+    "cf_recall": "CF recall",
+    "cf_f1": "CF F1",
+}
 
 
 def highlight_cited(text: str, words: list[str]) -> str:
@@ -33,13 +48,17 @@ def highlight_cited(text: str, words: list[str]) -> str:
     if not words:
         return html.escape(text)
     pattern = re.compile(
-        "|".join(r"(?<!\w)" + re.escape(w) + r"(?!\w)" for w in sorted(set(words), key=len, reverse=True)),
+        "|".join(
+            r"(?<!\w)" + re.escape(w) + r"(?!\w)" for w in sorted(set(words), key=len, reverse=True)
+        ),
         re.IGNORECASE,
     )
     out, pos = [], 0
     for m in pattern.finditer(text):
-        out.append(html.escape(text[pos: m.start()]))
-        out.append(f'<span style="background:#cfe0fb;color:#0b3d91;font-weight:bold">{html.escape(m.group())}</span>')
+        out.append(html.escape(text[pos : m.start()]))
+        out.append(
+            f'<span style="background:#cfe0fb;color:#0b3d91;font-weight:bold">{html.escape(m.group())}</span>'
+        )
         pos = m.end()
     out.append(html.escape(text[pos:]))
     return "".join(out)
@@ -100,7 +119,11 @@ class StatedPanel(QWidget):
         metrics = result.metrics if result is not None else {}
         for key, lab in self.metric_labels.items():
             v = metrics.get(key)
-            shown = "—" if v is None else (f"{v:.0f}" if key in ("rank", "explanation_words") else f"{v:.2f}")
+            shown = (
+                "—"
+                if v is None
+                else (f"{v:.0f}" if key in ("rank", "explanation_words") else f"{v:.2f}")
+            )
             set_text(lab, f"{TITLES[key]} <b>{shown}</b>")
         self._show_counterfactual(result if counterfactual_mode else None)
 
@@ -116,7 +139,11 @@ class StatedPanel(QWidget):
         self.cf_table.setRowCount(len(rows))
         for r, c in enumerate(rows):
             unit = result.units[c["unit"]].text if c["unit"] < len(result.units) else "?"
-            cells = [unit, f"{c['p_yes']:.2f}", "yes" if c["stated_flip"] else "no",
-                     "yes" if c["measured_flip"] else "no"]
+            cells = [
+                unit,
+                f"{c['p_yes']:.2f}",
+                "yes" if c["stated_flip"] else "no",
+                "yes" if c["measured_flip"] else "no",
+            ]
             for col, text in enumerate(cells):
                 self.cf_table.setItem(r, col, QTableWidgetItem(text))

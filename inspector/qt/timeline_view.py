@@ -34,8 +34,13 @@ from ..core.series import Series, SeriesEntry
 from ..core.timeline import TimelineResult, run_timeline
 from ..core.timeline_plot import CURVES, heat_matrix, hover_text, plot_series
 
-COLORS = {"hit_at_1": (30, 110, 220), "coupling": (200, 40, 40), "accuracy": (40, 150, 60),
-          "cited_mass": (150, 90, 200), "cct": (230, 140, 20)}
+COLORS = {
+    "hit_at_1": (30, 110, 220),
+    "coupling": (200, 40, 40),
+    "accuracy": (40, 150, 60),
+    "cited_mass": (150, 90, 200),
+    "cct": (230, 140, 20),
+}
 SHOWN = ("hit_at_1", "coupling", "accuracy")
 KIND = "timeline"
 
@@ -70,7 +75,10 @@ class CheckpointList(QListWidget):
         self.setCurrentRow(to)
 
     def keyPressEvent(self, e):  # noqa: N802 - Qt's name
-        if e.modifiers() & Qt.KeyboardModifier.ControlModifier and e.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+        if e.modifiers() & Qt.KeyboardModifier.ControlModifier and e.key() in (
+            Qt.Key.Key_Up,
+            Qt.Key.Key_Down,
+        ):
             self.move(-1 if e.key() == Qt.Key.Key_Up else 1)
         else:
             super().keyPressEvent(e)
@@ -109,7 +117,9 @@ class TimelineView(QWidget):
             bar.addWidget(box)
         bar.addStretch(1)
         self.reference = QComboBox()
-        self.reference.setToolTip("The checkpoint coupling is measured against (default: the first)")
+        self.reference.setToolTip(
+            "The checkpoint coupling is measured against (default: the first)"
+        )
         ref_label = QLabel("&Reference:")
         ref_label.setBuddy(self.reference)
         bar.addWidget(ref_label)
@@ -150,14 +160,18 @@ class TimelineView(QWidget):
         self.plot.setYRange(-1, 1)
         self.plot.scene().sigMouseMoved.connect(self._on_hover)
         self.curves: dict[str, pg.PlotDataItem] = {}
-        self.failed_marks = pg.ScatterPlotItem(symbol="x", size=14, pen=pg.mkPen(200, 0, 0, width=2))
+        self.failed_marks = pg.ScatterPlotItem(
+            symbol="x", size=14, pen=pg.mkPen(200, 0, 0, width=2)
+        )
         self.failed_marks.setToolTip("checkpoint could not be analysed")
 
         self.heat_mode = QComboBox()
         self.heat_mode.addItem("Hit@1", "hit")
         self.heat_mode.addItem("top unit = reference's", "agree")
-        self.heat_mode.setToolTip("Per example and checkpoint: is the top-Δ unit cited, or the same as "
-                                  "at the reference? Click a cell to open that example there.")
+        self.heat_mode.setToolTip(
+            "Per example and checkpoint: is the top-Δ unit cited, or the same as "
+            "at the reference? Click a cell to open that example there."
+        )
         self.heat_mode.currentIndexChanged.connect(self.redraw)
         self.heat = pg.PlotWidget(background="w")
         self.heat.setMenuEnabled(False)
@@ -165,7 +179,9 @@ class TimelineView(QWidget):
         self.heat.invertY(True)
         self.heat.setLabel("left", "example")
         self.heat_image = pg.ImageItem()
-        self.heat_image.setLookupTable(np.array([[220, 60, 50], [60, 170, 80], [235, 235, 235]], np.ubyte))
+        self.heat_image.setLookupTable(
+            np.array([[220, 60, 50], [60, 170, 80], [235, 235, 235]], np.ubyte)
+        )
         self.heat_image.setLevels((0, 2))
         self.heat.addItem(self.heat_image)
         self.heat.scene().sigMouseClicked.connect(self._on_heat_click)
@@ -175,7 +191,9 @@ class TimelineView(QWidget):
         hl.addWidget(self.heat_mode)
         hl.addWidget(self.heat, 1)
 
-        self.info = QLabel("Run ▸ Run timeline (Ctrl+T) analyses every checkpoint on the input set.")
+        self.info = QLabel(
+            "Run ▸ Run timeline (Ctrl+T) analyses every checkpoint on the input set."
+        )
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.info.setWordWrap(True)
 
@@ -202,7 +220,9 @@ class TimelineView(QWidget):
             fresh = copy.deepcopy(win.series)
         elif names:
             paths = dict(win.checkpoints)
-            fresh = Series(Path(paths[names[0]]).parent, [SeriesEntry(n, Path(paths[n]), None) for n in names])
+            fresh = Series(
+                Path(paths[names[0]]).parent, [SeriesEntry(n, Path(paths[n]), None) for n in names]
+            )
         else:
             return None
         if self.series is None or sorted(self.series.names()) != sorted(fresh.names()):
@@ -223,7 +243,9 @@ class TimelineView(QWidget):
         series = self.sync_series()
         probe, examples = self.win.probe, self.inputs()
         if series is None or probe is None or not examples:
-            self.win.show_message("The timeline needs a series, a probe and at least one input", "warning")
+            self.win.show_message(
+                "The timeline needs a series, a probe and at least one input", "warning"
+            )
             return
         self.checkpoints.apply_to(series)
         job_series = copy.deepcopy(series)
@@ -233,12 +255,27 @@ class TimelineView(QWidget):
         settings, cache = self.win.settings, self.win.worker.cache
 
         def job(pool, task, emit):
-            return run_timeline(job_series, probe, examples, settings, reference=ref, pool=pool, cache=cache,
-                                task=task, on_checkpoint=lambda c: emit("checkpoint", c))
+            return run_timeline(
+                job_series,
+                probe,
+                examples,
+                settings,
+                reference=ref,
+                pool=pool,
+                cache=cache,
+                task=task,
+                on_checkpoint=lambda c: emit("checkpoint", c),
+            )
 
         self._partial = []
-        self._ctx = (str(series.root), ref or job_series.active()[0].name, settings, probe, examples,
-                     [e.name for e in job_series.active()])
+        self._ctx = (
+            str(series.root),
+            ref or job_series.active()[0].name,
+            settings,
+            probe,
+            examples,
+            [e.name for e in job_series.active()],
+        )
         self.req_id = self.win.worker.submit(KIND, job)
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
@@ -254,7 +291,9 @@ class TimelineView(QWidget):
         self._partial.append(payload)
         root, ref, settings, probe, examples, order = self._ctx
         got = {c.name: c for c in self._partial}
-        self.result = TimelineResult(root, ref, [got[n] for n in order if n in got], settings, probe, examples)
+        self.result = TimelineResult(
+            root, ref, [got[n] for n in order if n in got], settings, probe, examples
+        )
         self.redraw()
         self.checkpoint_done.emit(payload)
 
@@ -304,20 +343,34 @@ class TimelineView(QWidget):
         ps = self.plotted = plot_series(self.result)
         self.plot.setLabel("bottom", "training step" if ps.x_is_step else "checkpoint")
         for x, phase in ps.boundaries:
-            line = pg.InfiniteLine(pos=x, angle=90, pen=pg.mkPen(120, 120, 120, style=Qt.PenStyle.DashLine),
-                                   label=phase or "/", labelOpts={"position": 0.95, "color": (90, 90, 90)})
+            line = pg.InfiniteLine(
+                pos=x,
+                angle=90,
+                pen=pg.mkPen(120, 120, 120, style=Qt.PenStyle.DashLine),
+                label=phase or "/",
+                labelOpts={"position": 0.95, "color": (90, 90, 90)},
+            )
             self.plot.addItem(line)
         for key, box in self.toggles.items():
             if not box.isChecked():
                 continue
             xs, ys, idx = ps.points(key)
-            item = pg.PlotDataItem(xs, ys, pen=pg.mkPen(*COLORS[key], width=2), symbol="o", symbolSize=9,
-                                   symbolBrush=pg.mkBrush(*COLORS[key]), name=CURVES[key])
+            item = pg.PlotDataItem(
+                xs,
+                ys,
+                pen=pg.mkPen(*COLORS[key], width=2),
+                symbol="o",
+                symbolSize=9,
+                symbolBrush=pg.mkBrush(*COLORS[key]),
+                name=CURVES[key],
+            )
             item.setData(xs, ys, data=idx)
             item.sigPointsClicked.connect(self._on_points_clicked)
             self.plot.addItem(item)
             self.curves[key] = item
-        self.failed_marks.setData([ps.xs[i] for i in ps.failed], [0.0] * len(ps.failed), data=ps.failed)
+        self.failed_marks.setData(
+            [ps.xs[i] for i in ps.failed], [0.0] * len(ps.failed), data=ps.failed
+        )
         self.plot.addItem(self.failed_marks)
         self._draw_heat()
 
@@ -326,7 +379,9 @@ class TimelineView(QWidget):
         if not rows:
             self.heat_image.clear()
             return
-        grid = np.array([[2 if v is None else (1 if v >= 0.5 else 0) for v in r] for r in rows], float)
+        grid = np.array(
+            [[2 if v is None else (1 if v >= 0.5 else 0) for v in r] for r in rows], float
+        )
         self.heat_image.setImage(grid.T, levels=(0, 2), autoLevels=False)
         names = [c.name.rpartition("/")[2] for c in self.result.checkpoints]
         self.heat.getAxis("bottom").setTicks([[(i + 0.5, n) for i, n in enumerate(names)]])

@@ -110,8 +110,15 @@ class TokenEditor(QPlainTextEdit):
         new = self.toPlainText()
         if new == self._text:
             return
-        cmd = SetText(self, self._text, new, "Typing", typing=True,
-                      cursor=self.textCursor().position(), already_applied=True)
+        cmd = SetText(
+            self,
+            self._text,
+            new,
+            "Typing",
+            typing=True,
+            cursor=self.textCursor().position(),
+            already_applied=True,
+        )
         self._text = new
         self.stack.push(cmd)
         self._repaint()
@@ -165,23 +172,33 @@ class TokenEditor(QPlainTextEdit):
         i = self.unit_at() if index is None else index
         if 0 <= i < len(units):
             new = ablate(self._text, units, {i})
-            self.stack.push(SetText(self, self._text, new, f"Delete “{units[i].text}”",
-                                    cursor=min(units[i].start, len(new))))
+            self.stack.push(
+                SetText(
+                    self,
+                    self._text,
+                    new,
+                    f"Delete “{units[i].text}”",
+                    cursor=min(units[i].start, len(new)),
+                )
+            )
 
     def replace_unit(self, index: int, word: str) -> None:
         units = self.units()
         if 0 <= index < len(units):
             u = units[index]
-            new = self._text[: u.start] + word + self._text[u.end:]
-            self.stack.push(SetText(self, self._text, new, f"Replace “{u.text}”",
-                                    cursor=u.start + len(word)))
+            new = self._text[: u.start] + word + self._text[u.end :]
+            self.stack.push(
+                SetText(self, self._text, new, f"Replace “{u.text}”", cursor=u.start + len(word))
+            )
 
     def insert_after(self, index: int, word: str) -> None:
         units = self.units()
         at = units[index].end if 0 <= index < len(units) else len(self._text)
-        sep = " " if at > 0 and not self._text[at - 1: at].isspace() else ""
+        sep = " " if at > 0 and not self._text[at - 1 : at].isspace() else ""
         new = self._text[:at] + sep + word + self._text[at:]
-        self.stack.push(SetText(self, self._text, new, f"Insert “{word}”", cursor=at + len(sep + word)))
+        self.stack.push(
+            SetText(self, self._text, new, f"Insert “{word}”", cursor=at + len(sep + word))
+        )
 
     def open_popup(self, mode: str) -> None:
         i = self.unit_at()
@@ -205,9 +222,11 @@ class TokenEditor(QPlainTextEdit):
             word = units[i].text
             menu.insertSeparator(menu.actions()[0])
             first = menu.actions()[0]
-            for label, fn in ((f"Delete “{word}”", lambda: self.delete_unit(i)),
-                              (f"Replace “{word}”…", lambda: self._popup_at(i, "replace")),
-                              (f"Insert after “{word}”…", lambda: self._popup_at(i, "insert"))):
+            for label, fn in (
+                (f"Delete “{word}”", lambda: self.delete_unit(i)),
+                (f"Replace “{word}”…", lambda: self._popup_at(i, "replace")),
+                (f"Insert after “{word}”…", lambda: self._popup_at(i, "insert")),
+            ):
                 act = menu.addAction(label)
                 act.triggered.connect(fn)
                 menu.insertAction(first, act)
@@ -234,7 +253,9 @@ class TokenEditor(QPlainTextEdit):
                 fmt = QTextCharFormat()
                 if d is not None:
                     fmt.setBackground(tint_for(d))
-                    fmt.setToolTip(f"“{unit.text}”  Δ = {d:.3f}" + ("  · cited" if i in cited else ""))
+                    fmt.setToolTip(
+                        f"“{unit.text}”  Δ = {d:.3f}" + ("  · cited" if i in cited else "")
+                    )
                     painted.append((unit, d, i in cited))
                 elif i not in cited:
                     continue

@@ -13,8 +13,16 @@ MERGE_WINDOW_S = 1.0
 class SetText(QUndoCommand):
     """Replace the editor's whole text; typing bursts merge into one command."""
 
-    def __init__(self, editor, old: str, new: str, label: str, typing: bool = False,
-                 cursor: int | None = None, already_applied: bool = False):
+    def __init__(
+        self,
+        editor,
+        old: str,
+        new: str,
+        label: str,
+        typing: bool = False,
+        cursor: int | None = None,
+        already_applied: bool = False,
+    ):
         super().__init__(label)
         self.editor, self.old, self.new = editor, old, new
         self.typing = typing

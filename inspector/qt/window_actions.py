@@ -35,19 +35,46 @@ def install(win) -> None:
     _edit(win)
     _view(win)
     _run(win)
-    win.menus["Help"].addAction("Keyboard shortcuts", lambda: win.show_message(shortcut_help(win), "info"))
+    win.menus["Help"].addAction(
+        "Keyboard shortcuts", lambda: win.show_message(shortcut_help(win), "info")
+    )
 
 
 def _file(win) -> None:
-    _act(win, "File", "&Open folder…", lambda: _open_folder(win), KS.Open, "Open a checkpoint or series folder")
-    _act(win, "File", "Open .&gguf file…", lambda: _open_gguf(win), "Ctrl+Shift+O", "Open a single GGUF checkpoint")
-    _act(win, "File", "Open &probe…", lambda: _open_probe(win), "Ctrl+Shift+P", "Open a probe TOML file")
-    _act(win, "File", "Open &inputs…", lambda: _open_inputs(win), "Ctrl+Shift+I", "Open an input set")
+    _act(
+        win,
+        "File",
+        "&Open folder…",
+        lambda: _open_folder(win),
+        KS.Open,
+        "Open a checkpoint or series folder",
+    )
+    _act(
+        win,
+        "File",
+        "Open .&gguf file…",
+        lambda: _open_gguf(win),
+        "Ctrl+Shift+O",
+        "Open a single GGUF checkpoint",
+    )
+    _act(
+        win,
+        "File",
+        "Open &probe…",
+        lambda: _open_probe(win),
+        "Ctrl+Shift+P",
+        "Open a probe TOML file",
+    )
+    _act(
+        win, "File", "Open &inputs…", lambda: _open_inputs(win), "Ctrl+Shift+I", "Open an input set"
+    )
     win.recent_menu = win.menus["File"].addMenu("Open &recent")
     win.refresh_recent_menu = lambda: _refresh_recent(win)
     _refresh_recent(win)
     win.menus["File"].addSeparator()
-    _act(win, "File", "&Save probe", lambda: _save_probe(win, False), KS.Save, "Save the probe file")
+    _act(
+        win, "File", "&Save probe", lambda: _save_probe(win, False), KS.Save, "Save the probe file"
+    )
     _act(win, "File", "Save probe &as…", lambda: _save_probe(win, True), KS.SaveAs)
     win.menus["File"].addSeparator()
     _act(win, "File", "&Quit", win.close, KS.Quit)
@@ -67,20 +94,53 @@ def _edit(win) -> None:
     win.menus["Edit"].addActions([undo, redo])
     win.menus["Edit"].addSeparator()
     ed = win.editor
-    _act(win, "Edit", "&Delete unit", lambda: ed.delete_unit(), "Ctrl+D", "Delete the unit at the cursor")
-    _act(win, "Edit", "&Replace unit…", lambda: ed.open_popup("replace"), "F2", "Replace the unit at the cursor")
-    _act(win, "Edit", "&Insert after unit…", lambda: ed.open_popup("insert"), "Ctrl+Return",
-         "Insert a word after the unit at the cursor")
+    _act(
+        win,
+        "Edit",
+        "&Delete unit",
+        lambda: ed.delete_unit(),
+        "Ctrl+D",
+        "Delete the unit at the cursor",
+    )
+    _act(
+        win,
+        "Edit",
+        "&Replace unit…",
+        lambda: ed.open_popup("replace"),
+        "F2",
+        "Replace the unit at the cursor",
+    )
+    _act(
+        win,
+        "Edit",
+        "&Insert after unit…",
+        lambda: ed.open_popup("insert"),
+        "Ctrl+Return",
+        "Insert a word after the unit at the cursor",
+    )
     _act(win, "Edit", "Select &next unit", lambda: ed.select_unit(1), "Alt+Right")
     _act(win, "Edit", "Select &previous unit", lambda: ed.select_unit(-1), "Alt+Left")
     win.menus["Edit"].addSeparator()
-    _act(win, "Edit", "&Pin as baseline", win.pin_baseline, "Ctrl+B", "Pin the current input as the baseline")
+    _act(
+        win,
+        "Edit",
+        "&Pin as baseline",
+        win.pin_baseline,
+        "Ctrl+B",
+        "Pin the current input as the baseline",
+    )
     _act(win, "Edit", "Focus input", lambda: ed.setFocus(), "Ctrl+L")
 
 
 def _view(win) -> None:
-    diff = _act(win, "View", "&Before/after view", lambda on: _toggle_diff(win, on), "Ctrl+Shift+B",
-                checkable=True)
+    diff = _act(
+        win,
+        "View",
+        "&Before/after view",
+        lambda on: _toggle_diff(win, on),
+        "Ctrl+Shift+B",
+        checkable=True,
+    )
     diff.setChecked(True)
     win.menus["View"].addSeparator()
     for dock in (win.examples_dock, win.prediction_dock, win.probe_dock):
@@ -95,8 +155,20 @@ def _run(win) -> None:
     _act(win, "Run", "&Cancel", win.analysis.cancel, "Esc", "Cancel the running analysis")
     _act(win, "Run", "&Previous checkpoint", lambda: win.picker.step(-1), "Ctrl+PgUp")
     _act(win, "Run", "&Next checkpoint", lambda: win.picker.step(1), "Ctrl+PgDown")
-    _act(win, "Run", "Previous example", lambda: win.load_example((win.current_input or 0) - 1), "Alt+Up")
-    _act(win, "Run", "Next example", lambda: win.load_example((win.current_input or 0) + 1), "Alt+Down")
+    _act(
+        win,
+        "Run",
+        "Previous example",
+        lambda: win.load_example((win.current_input or 0) - 1),
+        "Alt+Up",
+    )
+    _act(
+        win,
+        "Run",
+        "Next example",
+        lambda: win.load_example((win.current_input or 0) + 1),
+        "Alt+Down",
+    )
     win.menus["Run"].addSeparator()
     units = win.menus["Run"].addMenu("&Units")
     group = QActionGroup(win)
@@ -110,17 +182,45 @@ def _run(win) -> None:
         units.addAction(act)
         win.addAction(act)
         win.unit_actions[kind] = act
-    _act(win, "Run", "&Mark selection as a unit", lambda: _mark_span(win), "Ctrl+M",
-         "Make the selected text one unit (span mode)")
-    _act(win, "Run", "C&lear marked units", lambda: win.set_settings(win.settings.with_(unit="word", spans=())),
-         "Ctrl+Shift+M", "Back to word units")
-    win.cf_action = _act(win, "Run", "Counter&factual mode",
-                         lambda on: win.set_settings(win.settings.with_(counterfactual=on)),
-                         "Ctrl+Shift+F", "Also ask, per unit, whether removing it changes the answer",
-                         checkable=True)
-    _act(win, "Run", "Ablate by re&placing…", lambda: _ask_filler(win), None,
-         "Replace units with a filler instead of deleting them")
-    _act(win, "Run", "Ablate by &deleting", lambda: win.set_settings(win.settings.with_(ablation="delete")))
+    _act(
+        win,
+        "Run",
+        "&Mark selection as a unit",
+        lambda: _mark_span(win),
+        "Ctrl+M",
+        "Make the selected text one unit (span mode)",
+    )
+    _act(
+        win,
+        "Run",
+        "C&lear marked units",
+        lambda: win.set_settings(win.settings.with_(unit="word", spans=())),
+        "Ctrl+Shift+M",
+        "Back to word units",
+    )
+    win.cf_action = _act(
+        win,
+        "Run",
+        "Counter&factual mode",
+        lambda on: win.set_settings(win.settings.with_(counterfactual=on)),
+        "Ctrl+Shift+F",
+        "Also ask, per unit, whether removing it changes the answer",
+        checkable=True,
+    )
+    _act(
+        win,
+        "Run",
+        "Ablate by re&placing…",
+        lambda: _ask_filler(win),
+        None,
+        "Replace units with a filler instead of deleting them",
+    )
+    _act(
+        win,
+        "Run",
+        "Ablate by &deleting",
+        lambda: win.set_settings(win.settings.with_(ablation="delete")),
+    )
 
 
 def _mark_span(win) -> None:
@@ -144,7 +244,9 @@ def _toggle_diff(win, on: bool) -> None:
 
 
 def _ask_filler(win) -> None:
-    text, ok = QInputDialog.getText(win, "Filler", "Replace each unit with:", text=win.settings.filler)
+    text, ok = QInputDialog.getText(
+        win, "Filler", "Replace each unit with:", text=win.settings.filler
+    )
     if ok and text:
         win.set_settings(win.settings.with_(ablation="replace", filler=text))
 
@@ -168,7 +270,9 @@ def _open_probe(win) -> None:
 
 
 def _open_inputs(win) -> None:
-    path, _ = QFileDialog.getOpenFileName(win, "Open inputs", "", "Inputs (*.jsonl *.txt);;All files (*)")
+    path, _ = QFileDialog.getOpenFileName(
+        win, "Open inputs", "", "Inputs (*.jsonl *.txt);;All files (*)"
+    )
     if path:
         win.open_inputs(path)
 
@@ -176,7 +280,9 @@ def _open_inputs(win) -> None:
 def _save_probe(win, ask: bool) -> None:
     path = win.probe_editor.path
     if ask or not path:
-        path, _ = QFileDialog.getSaveFileName(win, "Save probe", path or "probe.toml", "Probe (*.toml)")
+        path, _ = QFileDialog.getSaveFileName(
+            win, "Save probe", path or "probe.toml", "Probe (*.toml)"
+        )
     if path:
         win.probe_editor.save(path)
         win.changed()

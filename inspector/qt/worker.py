@@ -67,7 +67,9 @@ class Worker(QObject):
     # raw signals go worker thread -> UI thread, where _route filters stale ones
     _raw = Signal(int, str, object)
 
-    def __init__(self, pool: ModelPool | None = None, cache: ResultCache | None = None, parent=None):
+    def __init__(
+        self, pool: ModelPool | None = None, cache: ResultCache | None = None, parent=None
+    ):
         super().__init__(parent)
         self.pool = pool or ModelPool()
         self.cache = cache or ResultCache()
@@ -84,7 +86,9 @@ class Worker(QObject):
         for old in [r for r in self._live.values() if r.kind == kind]:
             self._drop(old)
         req = _Request(next(self._ids), kind, job)
-        req.task = TaskState(lambda d, t, m, rid=req.req_id: self._raw.emit(rid, "progress", (d, t, m)))
+        req.task = TaskState(
+            lambda d, t, m, rid=req.req_id: self._raw.emit(rid, "progress", (d, t, m))
+        )
         self._live[req.req_id] = req
         self._thread.requests.put(req)
         return req.req_id
