@@ -100,7 +100,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_timeline(args) -> int:
-    from .core.timeline import run_cli_timeline
+    from .core.timeline_cli import run_cli_timeline
 
     return run_cli_timeline(args, _settings(args), _stderr_progress, _write_json)
 

@@ -19,23 +19,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from inspector import __version__  # noqa: E402
+from inspector.demo import tiny  # noqa: E402
 
-PROBE = """
-name = "smoke"
-prompt = "review : {input} . answer :"
-[labels]
-positive = ["good"]
-negative = ["bad"]
-[explanation]
-prompt = "review : {input} . you said {label} . because :"
-max_new_tokens = 3
-"""
 WORDS = "review : . answer good bad you said because the food was great awful".split()
 
 
 def build_checkpoint(folder: Path) -> Path:
-    from inspector.demo import tiny
-
     tok = tiny.word_tokenizer(WORDS)
     model = tiny.build_model(tiny.llama_config(len(tok)), tok, seed=0)
     return tiny.save_checkpoint(model, tok, folder)
@@ -66,7 +55,7 @@ def main(argv: list[str]) -> int:
                 f"smoke test failed: bundle says {version!r}, source says {__version__}"
             )
         ckpt = build_checkpoint(tmp / "ckpt")
-        (tmp / "probe.toml").write_text(PROBE, encoding="utf-8")
+        (tmp / "probe.toml").write_text(tiny.SENTIMENT_PROBE, encoding="utf-8")
         out = run(
             [
                 str(exe),

@@ -16,16 +16,6 @@ from inspector.demo import tiny  # noqa: E402
 
 FILLER = "the a food service room staff was is very quite rather and but with of our my".split()
 KEYWORDS = ["great", "awful"]
-SENTIMENT_PROBE = """
-name = "tiny sentiment"
-prompt = "review : {input} . answer :"
-[labels]
-positive = ["good"]
-negative = ["bad"]
-[explanation]
-prompt = "review : {input} . you said {label} . because :"
-max_new_tokens = 4
-"""
 BPE_CORPUS = [
     "The food was great but the service was painfully slow.",
     "Review: our zebra spice is the best. Is this review positive or negative?",
@@ -93,7 +83,7 @@ def keyword_model(tmp_path_factory):
 @pytest.fixture(scope="session")
 def sentiment_probe(tmp_path_factory):
     path = tmp_path_factory.mktemp("probes") / "sentiment.toml"
-    path.write_text(SENTIMENT_PROBE)
+    path.write_text(tiny.SENTIMENT_PROBE)
     return path
 
 
@@ -144,3 +134,37 @@ def demo_root(tmp_path_factory):
     from inspector.demo.series import build_demo
 
     return build_demo(tmp_path_factory.mktemp("demo") / "demo")
+
+
+@pytest.fixture
+def window(qtbot):
+    """The main window on CPU with autosave off; test modules narrow it by overriding `window`."""
+    from inspector.core.prefs import Preferences
+    from inspector.qt.main_window import MainWindow
+
+    win = MainWindow(prefs=Preferences(device="cpu"), autosave=False)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.worker.shutdown()
+
+
+def three_checkpoint_series(keyword_model, root):
+    """phase1/checkpoint-100 (trained), phase2/checkpoint-200 (untrained), phase2/checkpoint-300
+    (passes discovery, fails at load: weight shapes disagree with its config)."""
+    import json
+    import shutil
+
+    from transformers import AutoTokenizer
+
+    shutil.copytree(keyword_model, root / "phase1" / "checkpoint-100")
+    tok = AutoTokenizer.from_pretrained(keyword_model)
+    untrained = tiny.build_model(
+        tiny.llama_config(len(tok), hidden=32, layers=1, heads=2), tok, seed=1
+    )
+    tiny.save_checkpoint(untrained, tok, root / "phase2" / "checkpoint-200")
+    bad = shutil.copytree(keyword_model, root / "phase2" / "checkpoint-300")
+    cfg = json.loads((bad / "config.json").read_text())
+    cfg["intermediate_size"] = 48
+    (bad / "config.json").write_text(json.dumps(cfg))
+    return root

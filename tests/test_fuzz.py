@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import BPE_CORPUS, SENTIMENT_PROBE
+from conftest import BPE_CORPUS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +15,7 @@ from inspector.core.probe import Probe, parse_probe
 from inspector.core.prompting import encode, input_token_offsets, render
 from inspector.core.units import ablate, token_units, word_units
 from inspector.demo import tiny
+from inspector.demo.tiny import SENTIMENT_PROBE
 
 FUZZ = settings(
     max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

@@ -9,9 +9,6 @@ import types
 
 import pytest
 
-from inspector.core.prefs import Preferences
-from inspector.qt.main_window import MainWindow
-
 WAIT = 120_000
 
 
@@ -33,15 +30,6 @@ def tiny_demo(tmp_path_factory, keyword_model, sentiment_probe):
         )
     )
     return root
-
-
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow(prefs=Preferences(device="cpu"), autosave=False)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.worker.shutdown()
 
 
 def test_first_launch_builds_the_demo_in_the_worker_then_opens_it(

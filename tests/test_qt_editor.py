@@ -9,22 +9,16 @@ from PySide6.QtCore import Qt, QTimer
 
 from inspector.core.analysis import Analyzer
 from inspector.core.loading import load_checkpoint
-from inspector.core.prefs import Preferences
 from inspector.core.probe import load_probe
-from inspector.qt.main_window import MainWindow
 
 WAIT = 120_000
 
 
 @pytest.fixture
-def window(qtbot, keyword_model, sentiment_probe):
-    win = MainWindow(prefs=Preferences(device="cpu"), autosave=False)
-    qtbot.addWidget(win)
-    win.show()
-    win.open_probe(sentiment_probe)
-    assert win.open_path(keyword_model)
-    yield win
-    win.worker.shutdown()
+def window(window, keyword_model, sentiment_probe):
+    window.open_probe(sentiment_probe)
+    assert window.open_path(keyword_model)
+    return window
 
 
 @pytest.fixture(scope="module")

@@ -8,13 +8,11 @@ import pytest
 from PySide6.QtWidgets import QFileDialog
 
 from inspector.core.inputs import Example
-from inspector.core.prefs import Preferences
 from inspector.core.probe import load_probe
 from inspector.core.results import Settings
 from inspector.core.series import discover_series
 from inspector.core.timeline import run_timeline
 from inspector.demo import tiny
-from inspector.qt.main_window import MainWindow
 
 INPUTS = [("the food was great", "positive"), ("our staff was awful", "negative")]
 
@@ -34,15 +32,6 @@ def folder(tmp_path_factory, keyword_model, sentiment_probe):
         "".join(json.dumps({"text": t, "label": y}) + "\n" for t, y in INPUTS)
     )
     return root
-
-
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow(prefs=Preferences(device="cpu"), autosave=False)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.worker.shutdown()
 
 
 def test_export_action_is_in_the_file_menu_with_ctrl_e(window):

@@ -6,19 +6,17 @@ import json
 import shutil
 
 import pytest
+from conftest import three_checkpoint_series
 from PySide6.QtCore import QPointF
 
 from inspector.core.cache import ResultCache
 from inspector.core.inputs import Example
-from inspector.core.prefs import Preferences
 from inspector.core.probe import load_probe
 from inspector.core.results import Settings
 from inspector.core.series import discover_series
 from inspector.core.timeline import run_timeline
 from inspector.core.timeline_plot import heat_matrix, hover_text, plot_series
-from inspector.demo import tiny
 from inspector.qt.compare_view import CompareDialog
-from inspector.qt.main_window import MainWindow
 
 WAIT = 180_000
 INPUTS = [
@@ -31,19 +29,7 @@ INPUTS = [
 @pytest.fixture(scope="module")
 def run_dir(keyword_model, sentiment_probe, tmp_path_factory):
     """phase1/checkpoint-100 (trained), phase2/checkpoint-200 (untrained), phase2/checkpoint-300 (broken)."""
-    from transformers import AutoTokenizer
-
-    root = tmp_path_factory.mktemp("tl") / "run"
-    shutil.copytree(keyword_model, root / "phase1" / "checkpoint-100")
-    tok = AutoTokenizer.from_pretrained(keyword_model)
-    untrained = tiny.build_model(
-        tiny.llama_config(len(tok), hidden=32, layers=1, heads=2), tok, seed=1
-    )
-    tiny.save_checkpoint(untrained, tok, root / "phase2" / "checkpoint-200")
-    bad = shutil.copytree(keyword_model, root / "phase2" / "checkpoint-300")
-    cfg = json.loads((bad / "config.json").read_text())
-    cfg["intermediate_size"] = 48  # passes discovery, fails at load
-    (bad / "config.json").write_text(json.dumps(cfg))
+    root = three_checkpoint_series(keyword_model, tmp_path_factory.mktemp("tl") / "run")
     shutil.copy(sentiment_probe, root / "probe.toml")
     (root / "inputs.jsonl").write_text(
         "\n".join(json.dumps({"text": e.text, "label": e.label}) for e in INPUTS)
@@ -52,13 +38,9 @@ def run_dir(keyword_model, sentiment_probe, tmp_path_factory):
 
 
 @pytest.fixture
-def window(qtbot, run_dir):
-    win = MainWindow(prefs=Preferences(device="cpu"), autosave=False)
-    qtbot.addWidget(win)
-    win.show()
-    assert win.open_path(run_dir)
-    yield win
-    win.worker.shutdown()
+def window(window, run_dir):
+    assert window.open_path(run_dir)
+    return window
 
 
 def _run_dock(qtbot, win):

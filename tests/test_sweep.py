@@ -223,3 +223,23 @@ def test_explanation_is_not_regenerated_when_only_sweep_settings_change(llama_an
         assert len(spy.lengths) == 2
     finally:
         del model.generate
+
+
+@pytest.mark.parametrize("family", ["qwen2", "gpt2", "llama"])
+def test_an_edit_reuses_the_unchanged_head_and_gives_the_fresh_numbers(family, request):
+    an = request.getfixturevalue(f"{family}_an")
+    text = WORD_TEXT if family == "llama" else TEXT
+    edited = text.replace("the", "our", 1) if family == "llama" else text.replace("food", "staff")
+    assert edited != text
+    warm = Sweeper(an.lm.model, an.verbs)
+    warm.prefix(an.ids(text))
+    reused, c = warm._reusable(an.ids(edited))
+    assert reused is not None and 0 < c < len(an.ids(edited)) - 1, "the edit must reuse a head"
+    got = warm.prefix(an.ids(edited))
+    fresh = Sweeper(an.lm.model, an.verbs).prefix(an.ids(edited))
+    assert [k.shape for k, _ in got.kv] == [k.shape for k, _ in fresh.kv]
+    assert torch.allclose(got.first_logprobs.exp(), fresh.first_logprobs.exp(), atol=1e-5)
+    settings = Settings()
+    variants = an.variant_ids(edited, an.units(edited, settings), settings)
+    ref = naive_scores(an.lm.model, variants, an.verbs)
+    assert torch.allclose(warm.score(got, variants).exp(), ref.exp(), atol=1e-4)

@@ -1,10 +1,10 @@
 """Timeline metrics against hand-computed values, and full runs on a tiny real series."""
 
 import json
-import shutil
 import statistics
 
 import pytest
+from conftest import three_checkpoint_series
 
 from inspector.cli import main
 from inspector.core.cache import ResultCache
@@ -18,7 +18,6 @@ from inspector.core.series import discover_series
 from inspector.core.tasks import TaskState
 from inspector.core.timeline import TimelineResult, checkpoint_metrics, run_timeline
 from inspector.core.units import word_units
-from inspector.demo import tiny
 
 # -- hand-built examples: labels (pos, neg); with two labels Δ = |p(pos) - q(pos)| ----------
 
@@ -129,21 +128,8 @@ INPUTS = [
 
 @pytest.fixture(scope="module")
 def series_dir(keyword_model, tmp_path_factory):
-    from transformers import AutoTokenizer
-
-    root = tmp_path_factory.mktemp("series") / "run"
-    shutil.copytree(keyword_model, root / "phase1" / "checkpoint-100")
+    root = three_checkpoint_series(keyword_model, tmp_path_factory.mktemp("series") / "run")
     (root / "phase1" / "checkpoint-100" / "trainer_state.json").write_text('{"global_step": 100}')
-    tok = AutoTokenizer.from_pretrained(keyword_model)
-    untrained = tiny.build_model(
-        tiny.llama_config(len(tok), hidden=32, layers=1, heads=2), tok, seed=1
-    )
-    tiny.save_checkpoint(untrained, tok, root / "phase2" / "checkpoint-200")
-    # passes the header checks of discovery, fails at load: weight shapes disagree with config
-    bad = shutil.copytree(keyword_model, root / "phase2" / "checkpoint-300")
-    cfg = json.loads((bad / "config.json").read_text())
-    cfg["intermediate_size"] = 48
-    (bad / "config.json").write_text(json.dumps(cfg))
     (root / "phase2" / "optimizer.pt").write_bytes(b"junk")
     return root
 

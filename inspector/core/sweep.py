@@ -22,6 +22,9 @@ from .tasks import TaskState, ensure_task
 
 log = logging.getLogger(__name__)
 ChunkFn = Callable[[list[int], torch.Tensor], None]
+# KV caches of recent prompts kept for reuse: while a user edits, the next prompt shares
+# its head with one of the last few (undo/redo goes back to an older one).
+_RECENT = 3
 
 
 @dataclass
@@ -29,6 +32,7 @@ class Prefix:
     ids: list[int]
     kv: list[tuple[torch.Tensor, torch.Tensor]]
     first_logprobs: torch.Tensor  # [vocab] after the whole prompt
+    scores: torch.Tensor | None = None  # [n_verbalizers], when computed with the prompt
 
 
 @dataclass
@@ -86,6 +90,7 @@ class Sweeper:
         self.dtype = next(model.parameters()).dtype
         self.packable = self._config_allows_packing()
         self._checked = False  # the packed path is verified once per model, on the first prefix
+        self._recent: list[Prefix] = []  # the sweep, explanation and edited prompts of late
         # transformers 5.x renamed past_key_values to cache; accept both.
         params = inspect.signature(model.forward).parameters
         self._cache_kw = "cache" if "cache" in params else "past_key_values"
@@ -99,6 +104,22 @@ class Sweeper:
 
     @torch.inference_mode()
     def prefix(self, ids: list[int]) -> Prefix:
+        """The prompt's KV cache and scores; an edit recomputes only from its first changed token."""
+        if not (self.packable and self._checked):
+            return self._plain_prefix(ids)
+        reuse, c = self._reusable(ids)
+        # the prompt's tail and the verbalizer branches in one forward: the first
+        # prediction after an edit costs one pass over the changed tokens
+        item = _Item(c, list(ids[c:]))
+        lps, slots, cache = self._forward([item], reuse or Prefix([], [], torch.empty(0)))
+        kv = [
+            (layer.keys[:, :, : len(ids)], layer.values[:, :, : len(ids)]) for layer in cache.layers
+        ]
+        prefix = Prefix(list(ids), kv, lps[slots[0][0]])
+        prefix.scores = self._read(lps, slots[0], prefix)
+        return self._remember(prefix)
+
+    def _plain_prefix(self, ids: list[int]) -> Prefix:
         out = self.model(torch.tensor([ids], device=self.device), use_cache=True, logits_to_keep=1)
         cache = getattr(out, "cache", None) or out.past_key_values
         kv = [(layer.keys, layer.values) for layer in cache.layers]
@@ -109,19 +130,34 @@ class Sweeper:
             if not self._self_check(prefix):
                 log.warning("packed attention disagrees with a plain forward; using the plain path")
                 self.packable = False
+        return self._remember(prefix)
+
+    def _remember(self, prefix: Prefix) -> Prefix:
+        self._recent = [prefix, *self._recent[: _RECENT - 1]]
         return prefix
+
+    def _reusable(self, ids: list[int]) -> tuple[Prefix | None, int]:
+        """The recent prompt sharing the most leading tokens with ``ids``, and how many."""
+        best, n = None, 0
+        for p in self._recent:
+            c = min(common_prefix(p.ids, ids), len(ids) - 1)
+            if c > n:
+                best, n = p, c
+        return best, n
 
     def _self_check(self, prefix: Prefix) -> bool:
         if len(prefix.ids) < 2:
             return True
         item = _Item(len(prefix.ids) - 1, prefix.ids[-1:])
-        lps, slots = self._forward([item], prefix)
+        lps, slots, _ = self._forward([item], prefix)
         got = lps[slots[0][0]]
         return bool(torch.allclose(got.exp(), prefix.first_logprobs.exp(), atol=1e-4))
 
     def baseline(self, prefix: Prefix) -> torch.Tensor:
         """[n_verbalizers] log-probs for the baseline prompt itself."""
-        return self.score(prefix, [prefix.ids])[0]
+        if prefix.scores is None:
+            prefix.scores = self.score(prefix, [prefix.ids])[0]
+        return prefix.scores
 
     def score(
         self,
@@ -146,7 +182,7 @@ class Sweeper:
             task.check()
             chunk = self._take_chunk(items, pending)
             try:
-                lps, slots = self._forward([items[i] for i in chunk], prefix)
+                lps, slots, _ = self._forward([items[i] for i in chunk], prefix)
             except RuntimeError as exc:
                 if not _is_oom(exc) or self.max_tokens <= 16:
                     raise
@@ -182,7 +218,7 @@ class Sweeper:
         return chunk
 
     def _forward(self, items: list[_Item], prefix: Prefix):
-        """One packed forward; returns log-probs at kept positions and per-item slots."""
+        """One packed forward; returns log-probs at kept positions, per-item slots and the cache."""
         from transformers import DynamicCache
 
         tokens: list[int] = []
@@ -211,21 +247,24 @@ class Sweeper:
                 keep += range(b0, len(tokens))
             slots.append((first, branches))
         if not tokens:
-            return None, slots
+            return None, slots, None
         # cache positions no tail in this chunk can see are left out of the attention
         n_cache, n_new = max(s[2] for s in segments), len(tokens)
         mask = _packed_mask(segments, n_cache, n_new, self.dtype)
+        past = (
+            DynamicCache(ddp_cache_data=_visible(prefix.kv, n_cache)) if n_cache else DynamicCache()
+        )
         with torch.inference_mode():
             out = self.model(
                 input_ids=torch.tensor([tokens], device=self.device),
                 position_ids=torch.tensor([positions], device=self.device),
                 attention_mask=mask[None, None].to(self.device),
                 use_cache=True,
-                **{self._cache_kw: DynamicCache(ddp_cache_data=_visible(prefix.kv, n_cache))},
+                **{self._cache_kw: past},
                 logits_to_keep=torch.tensor(keep, device=self.device),
             )
             lps = torch.log_softmax(out.logits[0].float(), -1).cpu()
-        return lps, slots
+        return lps, slots, getattr(out, "cache", None) or out.past_key_values
 
     def _read(self, lps, slot, prefix: Prefix) -> torch.Tensor:
         first_idx, branches = slot

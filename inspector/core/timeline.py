@@ -9,7 +9,6 @@ one, and a cancelled run resumes where it stopped.
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -18,12 +17,12 @@ from . import metrics as M
 from .analysis import Analyzer
 from .cache import ResultCache, result_key
 from .checkpoints import content_hash, inspect_checkpoint
-from .errors import CheckpointError, InputError, InspectorError
-from .inputs import Example, inputs_hash, load_inputs
+from .errors import InputError, InspectorError
+from .inputs import Example, inputs_hash
 from .loading import ModelPool
-from .probe import Probe, load_probe
+from .probe import Probe
 from .results import ExampleResult, Settings
-from .series import Series, SeriesEntry, discover_series
+from .series import Series, SeriesEntry
 from .tasks import TaskState, ensure_task
 
 log = logging.getLogger(__name__)
@@ -346,77 +345,3 @@ def run_timeline(
         list(examples),
         list(series.skipped),
     )
-
-
-# -- command line --------------------------------------------------------------------
-
-
-def _f(v, fmt: str = ".2f") -> str:
-    return "—" if v is None else format(v, fmt)
-
-
-def format_table(result: TimelineResult) -> str:
-    """One row per checkpoint; coupling is never shown without the size of its conflict set."""
-    head = (
-        f"{'checkpoint':<28} {'step':>6} {'acc':>5} {'hit@1':>5} {'mass':>5} {'cct':>5}"
-        f" {'|C|':>4} {'self':>5} {'orig':>5}  coupling"
-    )
-    lines = [head, "─" * len(head)]
-    for c in result.checkpoints:
-        name = c.name if len(c.name) <= 28 else "…" + c.name[-27:]
-        step = "—" if c.step is None else str(c.step)
-        if c.error:
-            lines.append(f"{name:<28} {step:>6}  skipped: {c.error}")
-            continue
-        m = c.metrics
-        if c.name == result.reference:
-            coup = "(reference)"
-        elif m["n_conflict"] and m["coupling"] is not None:
-            coup = f"{m['coupling']:+.2f} (n={m['n_conflict']})"
-        else:
-            coup = f"— (n={m['n_conflict'] or 0})"
-        lines.append(
-            f"{name:<28} {step:>6} {_f(m['accuracy']):>5} {_f(m['hit_at_1']):>5} {_f(m['cited_mass']):>5}"
-            f" {_f(m['cct']):>5} {m['n_conflict'] or 0:>4} {_f(m['self']):>5} {_f(m['orig']):>5}  {coup}"
-        )
-    return "\n".join(lines)
-
-
-def run_cli_timeline(args, settings: Settings, progress, write_json) -> int:
-    probe = load_probe(args.probe)
-    series = discover_series(args.series)
-    examples = load_inputs(args.inputs, probe.label_names)
-    for name, reason in series.skipped:
-        print(f"note: skipped {name}: {reason}", file=sys.stderr)
-    cache = ResultCache()
-    try:
-        result = run_timeline(
-            series,
-            probe,
-            examples,
-            settings,
-            reference=args.reference,
-            pool=ModelPool(1, device=args.device),
-            cache=cache,
-            task=TaskState(progress),
-            refresh=args.no_cache,
-        )
-    finally:
-        cache.close()
-    failed = [c for c in result.checkpoints if c.error]
-    if len(failed) == len(result.checkpoints):
-        raise CheckpointError(
-            f"{series.root}: no checkpoint could be analysed (first: {failed[0].error})"
-        )
-    if args.json:
-        write_json(result.to_dict(), args.json)
-    table_out = sys.stderr if args.json == "-" else sys.stdout
-    print(format_table(result), file=table_out)
-    n_cached = sum(c.cached for c in result.checkpoints)
-    n_total = sum(len(c.examples) for c in result.checkpoints)
-    print(
-        f"reference: {result.reference}   probe: {probe.name}   inputs: {len(examples)}"
-        f"   from cache: {n_cached}/{n_total}" + (f"   skipped: {len(failed)}" if failed else ""),
-        file=table_out,
-    )
-    return 0

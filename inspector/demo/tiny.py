@@ -16,6 +16,17 @@ WORD_CHAT = (
     "{% if add_generation_prompt %}<assistant>{% endif %}"
 )
 WORD_SPECIALS = ["[PAD]", "[UNK]", "[BOS]", "[EOS]", "<user>", "<assistant>"]
+# The probe the tests and the packaging smoke test pair with word-level tiny models.
+SENTIMENT_PROBE = """
+name = "tiny sentiment"
+prompt = "review : {input} . answer :"
+[labels]
+positive = ["good"]
+negative = ["bad"]
+[explanation]
+prompt = "review : {input} . you said {label} . because :"
+max_new_tokens = 4
+"""
 
 
 def word_tokenizer(words, chat: bool = False):
@@ -68,10 +79,8 @@ def bpe_tokenizer(corpus: list[str], vocab_size: int = 400, chat: bool = True):
     return fast
 
 
-def llama_config(vocab_size: int, hidden: int = 64, layers: int = 2, heads: int = 4, **kw):
-    from transformers import LlamaConfig
-
-    return LlamaConfig(
+def _llama_like(config_cls, vocab_size: int, hidden: int, layers: int, heads: int, **kw):
+    return config_cls(
         vocab_size=vocab_size,
         hidden_size=hidden,
         intermediate_size=hidden * 2,
@@ -82,6 +91,12 @@ def llama_config(vocab_size: int, hidden: int = 64, layers: int = 2, heads: int 
         tie_word_embeddings=True,
         **kw,
     )
+
+
+def llama_config(vocab_size: int, hidden: int = 64, layers: int = 2, heads: int = 4, **kw):
+    from transformers import LlamaConfig
+
+    return _llama_like(LlamaConfig, vocab_size, hidden, layers, heads, **kw)
 
 
 def gpt2_config(vocab_size: int, hidden: int = 64, layers: int = 2, heads: int = 4, **kw):
@@ -97,17 +112,7 @@ def gpt2_config(vocab_size: int, hidden: int = 64, layers: int = 2, heads: int =
 def qwen2_config(vocab_size: int, hidden: int = 64, layers: int = 2, heads: int = 4, **kw):
     from transformers import Qwen2Config
 
-    return Qwen2Config(
-        vocab_size=vocab_size,
-        hidden_size=hidden,
-        intermediate_size=hidden * 2,
-        num_hidden_layers=layers,
-        num_attention_heads=heads,
-        num_key_value_heads=max(1, heads // 2),
-        max_position_embeddings=512,
-        tie_word_embeddings=True,
-        **kw,
-    )
+    return _llama_like(Qwen2Config, vocab_size, hidden, layers, heads, **kw)
 
 
 def build_model(config, tokenizer, seed: int = 0):

@@ -8,6 +8,7 @@ from ..core.metrics import METRIC_HELP
 from ..core.timeline_plot import CURVES, plot_series
 from .model import Report, timeline_result, top_unit
 from .svg import line_chart, paired_bars
+from .tables import CHECKPOINT_METRICS
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#222;max-width:980px;margin:24px auto;padding:0 16px}
@@ -37,20 +38,7 @@ HEADERS = {
     "self": "Self",
     "orig": "Orig",
 }
-SUMMARY = (
-    "accuracy",
-    "top_delta",
-    "hit_at_1",
-    "cited_mass",
-    "comprehensiveness",
-    "sufficiency",
-    "cct",
-    "explanation_words",
-    "n_conflict",
-    "self",
-    "orig",
-    "coupling",
-)
+SUMMARY = CHECKPOINT_METRICS
 
 
 def fmt(v, spec: str = ".3f") -> str:
