@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import string
 from dataclasses import dataclass
 
@@ -58,13 +59,37 @@ def render(template: str, tokenizer, chat: bool, input_text: str, **fields: str)
 
 
 def encode(tokenizer, rendered: Rendered, chat: bool) -> tuple[list[int], list[tuple[int, int]]]:
-    """Token ids and character offsets of the rendered prompt."""
-    enc = tokenizer(
-        rendered.text,
-        add_special_tokens=not chat,
-        return_offsets_mapping=True,
-    )
-    return list(enc["input_ids"]), [tuple(o) for o in enc["offset_mapping"]]
+    """Token ids and character offsets of the rendered prompt.
+
+    The template's control tokens (``<|im_start|>`` …) are parsed as such; the same
+    strings typed in the input are read as plain text, so an input cannot open a new
+    chat turn or end the prompt early.
+    """
+    enc = _tokenize(tokenizer, rendered.text, add_special_tokens=not chat)
+    ids, offsets = list(enc["input_ids"]), [tuple(o) for o in enc["offset_mapping"]]
+    typed = rendered.text[rendered.input_start : rendered.input_end]
+    if not any(t in typed for t in _control_strings(tokenizer)):
+        return ids, offsets
+    # leading/trailing tokens the tokenizer adds (BOS…) have empty offsets at the ends
+    lead = next((i for i, (s, e) in enumerate(offsets) if e > s), len(ids))
+    trail = next((i for i in range(len(ids), 0, -1) if offsets[i - 1][1] > offsets[i - 1][0]), 0)
+    out_ids, out_offsets = ids[:lead], offsets[:lead]
+    cuts = (0, rendered.input_start, rendered.input_end, len(rendered.text))
+    for k, (lo, hi) in enumerate(itertools.pairwise(cuts)):
+        if hi > lo:
+            part = _tokenize(tokenizer, rendered.text[lo:hi], split_special_tokens=k == 1)
+            out_ids += part["input_ids"]
+            out_offsets += [(s + lo, e + lo) for s, e in part["offset_mapping"]]
+    return out_ids + ids[trail:], out_offsets + offsets[trail:]
+
+
+def _tokenize(tokenizer, text: str, add_special_tokens: bool = False, **kw):
+    return tokenizer(text, add_special_tokens=add_special_tokens, return_offsets_mapping=True, **kw)
+
+
+def _control_strings(tokenizer) -> list[str]:
+    added = getattr(tokenizer, "added_tokens_decoder", {}) or {}
+    return [t.content for t in added.values() if getattr(t, "special", False) and t.content]
 
 
 def input_token_offsets(
