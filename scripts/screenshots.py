@@ -46,7 +46,10 @@ def main(argv=None) -> int:
     ap.add_argument("--probe")
     ap.add_argument("--inputs")
     ap.add_argument(
-        "--example", type=int, default=None, help="which example of the input set to show"
+        "--example",
+        type=int,
+        default=None,
+        help="which example of the input set to show (demo: the first with the phase-2 cue)",
     )
     ap.add_argument("--edit", default=None, help="replace the input with this text after loading")
     ap.add_argument("--out", default=str(ROOT / "docs" / "screenshots" / "main_window.png"))
@@ -80,8 +83,14 @@ def main(argv=None) -> int:
         win.open_inputs(args.inputs)
     if not win.open_path(series):
         raise SystemExit(f"could not open {series}: {win.banner.label.text()}")
-    if args.example is not None:
-        win.load_example(args.example)
+    example = args.example
+    if example is None and not args.series:
+        from inspector.demo.data import CUE
+
+        # the demo's story: an input with the phase-2 cue, which the explanation ignores
+        example = next((i for i, ex in enumerate(win.inputs) if CUE in ex.text.split()), None)
+    if example is not None:
+        win.load_example(example)
     _wait(app, win, lambda: bool(win.editor.text()))
     if args.edit:
         win.editor.set_text(args.edit, "edit")

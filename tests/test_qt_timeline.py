@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 from conftest import three_checkpoint_series
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, Qt
 
 from inspector.core.cache import ResultCache
 from inspector.core.inputs import Example
@@ -110,10 +110,17 @@ class _Click:
 
 def test_heat_cell_opens_that_example_and_compare_sorts_changes(qtbot, window):
     view, _ = _run_dock(qtbot, window)
-    assert len(view.heat_matrix) == len(INPUTS)
-    scene_pos = view.heat_image.mapToScene(QPointF(1.5, 2.5))  # column 1 = checkpoint-200, row 2
+    assert len(view.heat.matrix) == len(INPUTS)
+    scene_pos = view.heat.image.mapToScene(QPointF(1.5, 2.5))  # column 1 = checkpoint-200, row 2
+    # hovering the cell names the example, the checkpoint and its figures
+    view.heat._on_move(scene_pos)
+    tip = view.heat.plot.toolTip()
+    ex = view.result.checkpoints[1].examples[2]
+    assert tip.startswith(f"example 3 at phase2/checkpoint-200: “{INPUTS[2].text}”")
+    assert f"prediction {ex.label} {ex.probs[ex.predicted]:.2f}" in tip
+    assert "phase2/checkpoint-200" in view.info.text()
     with qtbot.waitSignal(window.analysis.done, timeout=WAIT):
-        view._on_heat_click(_Click(scene_pos))
+        view.heat._on_click(_Click(scene_pos))
     assert window.editor.text() == INPUTS[2].text
     assert window.current_checkpoint() == dict(window.checkpoints)["phase2/checkpoint-200"]
 
@@ -142,3 +149,42 @@ def test_heat_cell_opens_that_example_and_compare_sorts_changes(qtbot, window):
         dlg.table.cellDoubleClicked.emit(len(dlg.rows) - 1, 0)
     assert window.editor.text() == INPUTS[target.index].text
     assert window.current_checkpoint() == dict(window.checkpoints)["phase2/checkpoint-200"]
+
+
+def test_checkpoint_arrangement_is_listed_on_open_and_restored_by_the_session(
+    qtbot, window, run_dir, tmp_path
+):
+    from inspector.core.prefs import Preferences
+    from inspector.core.session import load_session
+    from inspector.qt.main_window import MainWindow
+
+    view = window.timeline
+    names = [view.checkpoints.item(i).text() for i in range(view.checkpoints.count())]
+    assert names[:2] == ["phase1/checkpoint-100", "phase2/checkpoint-200"]  # listed before any run
+    view.checkpoints.setCurrentRow(1)
+    view.checkpoints.move(-1)
+    view.checkpoints.item(2).setCheckState(Qt.CheckState.Unchecked)  # phase2/checkpoint-300
+    view.reference.setCurrentText("phase2/checkpoint-200")
+    path = tmp_path / "session.json"
+    window.save_session(path)
+
+    other = MainWindow(prefs=Preferences(device="cpu"), autosave=False)
+    qtbot.addWidget(other)
+    try:
+        other.restore_session(load_session(path))
+        tl = other.timeline
+        got = [tl.checkpoints.item(i).text() for i in range(tl.checkpoints.count())]
+        assert got == ["phase2/checkpoint-200", "phase1/checkpoint-100", "phase2/checkpoint-300"]
+        assert tl.checkpoints.item(2).checkState() == Qt.CheckState.Unchecked
+        assert tl.reference.currentText() == "phase2/checkpoint-200"
+        series = tl.sync_series()
+        tl.checkpoints.apply_to(series)
+        assert [e.name for e in series.active()] == got[:2]
+    finally:
+        other.worker.shutdown()
+
+
+def test_another_series_with_the_same_names_replaces_the_list(qtbot, window, run_dir, tmp_path):
+    copy = shutil.copytree(run_dir, tmp_path / "copy")
+    assert window.open_path(copy)
+    assert window.timeline.sync_series().root == copy

@@ -27,6 +27,7 @@ class Session:
     text: str = ""
     baseline: str | None = None
     settings: dict = field(default_factory=dict)  # core Settings as a dict
+    timeline: dict = field(default_factory=dict)  # {"order", "excluded", "reference"} names
     geometry: str = ""  # QMainWindow.saveGeometry(), base64
     window_state: str = ""  # QMainWindow.saveState(), base64 (dock layout)
     saved_at: float = 0.0

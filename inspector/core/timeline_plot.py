@@ -116,6 +116,27 @@ def heat_matrix(result: TimelineResult, mode: str = "hit") -> list[list[float | 
     return rows
 
 
+def cell_text(result: TimelineResult, row: int, col: int) -> str:
+    """What one heat-map cell stands for: the example at that checkpoint, in one paragraph."""
+    c = result.checkpoints[col]
+    ex_in = result.inputs[row]
+    head = f"example {row + 1} at {c.name}: “{ex_in.text}”"
+    ex = c.examples[row] if not c.error and row < len(c.examples) else None
+    if ex is None:
+        return f"{head}\nnot analysed" + (f": {c.error}" if c.error else "")
+    gold = f" (gold {ex.gold})" if ex.gold else ""
+    lines = [head, f"prediction {ex.label} {ex.probs[ex.predicted]:.2f}{gold}"]
+    if ex.units:
+        top = max(range(len(ex.units)), key=lambda i: ex.deltas[i])
+        lines.append(f"largest Δ: “{ex.units[top].text}” {ex.deltas[top]:.2f}")
+    if ex.explanation is not None:
+        cited = ", ".join(ex.units[i].text for i in ex.cited) or "no unit"
+        hit = M.hit_at_1(ex.deltas, ex.cited)
+        lines.append(f"explanation “{ex.explanation.text}” cites {cited} · Hit@1 {_fmt(hit)}")
+    lines.append("click to open it here")
+    return "\n".join(lines)
+
+
 # -- compare two checkpoints -------------------------------------------------------------
 
 

@@ -129,8 +129,17 @@ def build_model(config, tokenizer, seed: int = 0):
 
 
 def save_checkpoint(model, tokenizer, folder: Path) -> Path:
+    from transformers.utils import logging as hf_logging
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(folder, safe_serialization=True)
+    # a "Writing model shards" bar per tiny checkpoint drowns the demo's own progress
+    was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        model.save_pretrained(folder, safe_serialization=True)
+    finally:
+        if was_on:
+            hf_logging.enable_progress_bar()
     tokenizer.save_pretrained(folder)
     return folder

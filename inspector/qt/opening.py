@@ -57,6 +57,8 @@ def open_path(win, path: Path) -> bool:
     win.series_label.setToolTip(str(path))
     win.checkpoints = entries
     win.picker.set_entries(entries)
+    if hasattr(win, "timeline"):  # its checkpoint list can be arranged before the first run
+        win.timeline.sync_series()
     if win.probe is None and (probe := _beside(path, PROBE_NAMES)):
         win.open_probe(probe)
     if not win.inputs and (inputs := _beside(path, INPUT_NAMES)):

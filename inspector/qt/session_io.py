@@ -26,6 +26,7 @@ def capture(win) -> Session:
         text=win.editor.text(),
         baseline=win.editor_panel.baseline,
         settings=asdict(win.settings),
+        timeline=win.timeline.arrangement() if hasattr(win, "timeline") else {},
         geometry=bytes(win.saveGeometry().toBase64()).decode(),
         window_state=bytes(win.saveState().toBase64()).decode(),
     )
@@ -64,6 +65,8 @@ def restore(win, s: Session) -> None:
             opened = win.open_path(s.series)
             if opened and s.checkpoint and s.checkpoint != win.current_checkpoint():
                 win.open_checkpoint(s.checkpoint)
+            if opened and hasattr(win, "timeline"):
+                win.timeline.restore_arrangement(s.timeline)
         elif s.series:
             win.show_message(
                 f"{s.series}: no longer exists; open another folder (Ctrl+O)", "warning"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -32,7 +31,8 @@ from ..core.inputs import Example
 from ..core.metrics import METRIC_HELP
 from ..core.series import Series, SeriesEntry
 from ..core.timeline import TimelineResult, run_timeline
-from ..core.timeline_plot import CURVES, heat_matrix, hover_text, plot_series
+from ..core.timeline_plot import CURVES, hover_text, plot_series
+from .heat_strip import HeatStrip
 
 COLORS = {
     "hit_at_1": (30, 110, 220),
@@ -117,9 +117,11 @@ class TimelineView(QWidget):
             bar.addWidget(box)
         bar.addStretch(1)
         self.reference = QComboBox()
+        self.reference.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.reference.setToolTip(
             "The checkpoint coupling is measured against (default: the first)"
         )
+        self.reference.currentTextChanged.connect(lambda _: self.win.changed())
         ref_label = QLabel("&Reference:")
         ref_label.setBuddy(self.reference)
         bar.addWidget(ref_label)
@@ -139,6 +141,9 @@ class TimelineView(QWidget):
             bar.addWidget(wdg)
 
         self.checkpoints = CheckpointList()
+        self.checkpoints.itemChanged.connect(lambda _: self.win.changed())
+        self.checkpoints.model().rowsMoved.connect(lambda *_: self.win.changed())
+        self.checkpoints.model().rowsInserted.connect(lambda *_: self.win.changed())
         up, down = QPushButton("▲"), QPushButton("▼")
         up.setToolTip("Move up (Ctrl+Up)")
         down.setToolTip("Move down (Ctrl+Down)")
@@ -165,31 +170,9 @@ class TimelineView(QWidget):
         )
         self.failed_marks.setToolTip("checkpoint could not be analysed")
 
-        self.heat_mode = QComboBox()
-        self.heat_mode.addItem("Hit@1", "hit")
-        self.heat_mode.addItem("top unit = reference's", "agree")
-        self.heat_mode.setToolTip(
-            "Per example and checkpoint: is the top-Δ unit cited, or the same as "
-            "at the reference? Click a cell to open that example there."
-        )
-        self.heat_mode.currentIndexChanged.connect(self.redraw)
-        self.heat = pg.PlotWidget(background="w")
-        self.heat.setMenuEnabled(False)
-        self.heat.setMouseEnabled(x=False, y=False)
-        self.heat.invertY(True)
-        self.heat.setLabel("left", "example")
-        self.heat_image = pg.ImageItem()
-        self.heat_image.setLookupTable(
-            np.array([[220, 60, 50], [60, 170, 80], [235, 235, 235]], np.ubyte)
-        )
-        self.heat_image.setLevels((0, 2))
-        self.heat.addItem(self.heat_image)
-        self.heat.scene().sigMouseClicked.connect(self._on_heat_click)
-        heat_box = QWidget()
-        hl = QVBoxLayout(heat_box)
-        hl.setContentsMargins(0, 0, 0, 0)
-        hl.addWidget(self.heat_mode)
-        hl.addWidget(self.heat, 1)
+        self.heat = HeatStrip()
+        self.heat.cell_clicked.connect(self.open_cell)
+        self.heat.cell_hovered.connect(lambda t: self.info.setText(t.replace("\n", "  ·  ")))
 
         self.info = QLabel(
             "Run ▸ Run timeline (Ctrl+T) analyses every checkpoint on the input set."
@@ -199,7 +182,7 @@ class TimelineView(QWidget):
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.plot)
-        right.addWidget(heat_box)
+        right.addWidget(self.heat)
         right.setSizes([220, 120])
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(side)
@@ -225,12 +208,37 @@ class TimelineView(QWidget):
             )
         else:
             return None
-        if self.series is None or sorted(self.series.names()) != sorted(fresh.names()):
+        same = self.series is not None and self.series.root == fresh.root
+        if not same or sorted(self.series.names()) != sorted(fresh.names()):
             self.series = fresh
             self.checkpoints.set_series(fresh)
             self.reference.clear()
             self.reference.addItems([e.name for e in fresh.active()])
         return self.series
+
+    def arrangement(self) -> dict:
+        """The user's order, exclusions and reference, for the session file."""
+        lst = self.checkpoints
+        names = [lst.item(i).text() for i in range(lst.count())]
+        off = [n for i, n in enumerate(names) if lst.item(i).checkState() != Qt.CheckState.Checked]
+        if not names:
+            return {}
+        return {"order": names, "excluded": off, "reference": self.reference.currentText()}
+
+    def restore_arrangement(self, saved: dict) -> None:
+        """Apply a saved arrangement to the open series; checkpoints gone since are ignored."""
+        series = self.sync_series()
+        if series is None or not saved:
+            return
+        known = set(series.names())
+        series.reorder([n for n in saved.get("order", []) if n in known])
+        for name in known:
+            series.exclude(name, name in saved.get("excluded", []))
+        self.checkpoints.set_series(series)
+        self.reference.clear()
+        self.reference.addItems([e.name for e in series.active()])
+        if saved.get("reference") in known:
+            self.reference.setCurrentText(saved["reference"])
 
     def inputs(self) -> list[Example]:
         if self.win.inputs:
@@ -338,7 +346,7 @@ class TimelineView(QWidget):
         self.curves = {}
         self.plotted = None
         if self.result is None or not self.result.checkpoints:
-            self.heat_image.clear()
+            self.heat.draw(None)
             return
         ps = self.plotted = plot_series(self.result)
         self.plot.setLabel("bottom", "training step" if ps.x_is_step else "checkpoint")
@@ -372,21 +380,7 @@ class TimelineView(QWidget):
             [ps.xs[i] for i in ps.failed], [0.0] * len(ps.failed), data=ps.failed
         )
         self.plot.addItem(self.failed_marks)
-        self._draw_heat()
-
-    def _draw_heat(self) -> None:
-        rows = heat_matrix(self.result, self.heat_mode.currentData())
-        if not rows:
-            self.heat_image.clear()
-            return
-        grid = np.array(
-            [[2 if v is None else (1 if v >= 0.5 else 0) for v in r] for r in rows], float
-        )
-        self.heat_image.setImage(grid.T, levels=(0, 2), autoLevels=False)
-        names = [c.name.rpartition("/")[2] for c in self.result.checkpoints]
-        self.heat.getAxis("bottom").setTicks([[(i + 0.5, n) for i, n in enumerate(names)]])
-        self.heat.getAxis("left").setTicks([[(i + 0.5, str(i + 1)) for i in range(len(rows))]])
-        self.heat_matrix = rows
+        self.heat.draw(self.result)
 
     # -- interaction --------------------------------------------------------------------
     def _on_points_clicked(self, _item, points, _ev=None) -> None:
@@ -404,14 +398,6 @@ class TimelineView(QWidget):
         self.open_point(col)
         ex = self.result.inputs[row]
         self.win.set_input(ex.text, ex.label)
-
-    def _on_heat_click(self, ev) -> None:
-        if self.result is None or not self.heat.sceneBoundingRect().contains(ev.scenePos()):
-            return
-        pos = self.heat_image.mapFromScene(ev.scenePos())
-        col, row = int(pos.x()), int(pos.y())
-        if 0 <= row < len(self.result.inputs) and 0 <= col < len(self.result.checkpoints):
-            self.open_cell(row, col)
 
     def _on_hover(self, scene_pos) -> None:
         ps = getattr(self, "plotted", None)
