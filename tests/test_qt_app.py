@@ -95,3 +95,37 @@ def test_opening_a_folder_without_checkpoints_is_a_message(qtbot, window, tmp_pa
     assert not window.open_path(tmp_path / "missing")
     assert "no such file" in window.banner.label.text()
     assert window.current_checkpoint() is None
+
+
+def _drop(window, *paths):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    ev = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(ev)
+
+
+def test_drop_opens_model_probe_and_inputs_and_recent_reopens(
+    qtbot, window, tiny_demo, keyword_model
+):
+    ckpt = tiny_demo / "fixed" / "checkpoint-10"
+    with qtbot.waitSignal(window.analysis.done, timeout=WAIT):
+        _drop(window, tiny_demo / "inputs.jsonl", ckpt, tiny_demo / "probe.toml")
+    assert window.probe.name == "tiny sentiment"
+    assert [e.text for e in window.inputs] == ["the staff was great", "our room was awful"]
+    assert window.current_checkpoint() == str(ckpt)
+    assert window.prefs.recent[0] == str(ckpt)
+
+    assert window.open_path(keyword_model)
+    entries = [a.text() for a in window.recent_menu.actions()]
+    assert entries[0].endswith(str(keyword_model)) and entries[1].endswith(str(ckpt))
+    window.recent_menu.actions()[1].trigger()  # File ▸ Open recent ▸ 2
+    assert window.current_checkpoint() == str(ckpt)

@@ -339,11 +339,17 @@ class MainWindow(QMainWindow):
         super().closeEvent(e)
 
     def dragEnterEvent(self, e):  # noqa: N802 - Qt's name
-        if e.mimeData().hasUrls():
+        if any(url.isLocalFile() for url in e.mimeData().urls()):
             e.acceptProposedAction()
 
     def dropEvent(self, e):  # noqa: N802 - Qt's name
-        for url in e.mimeData().urls():
-            if url.isLocalFile():
-                self.open_path(url.toLocalFile())
-                break
+        """Probe files open as the probe, input sets as inputs, anything else as a model."""
+        paths = [Path(u.toLocalFile()) for u in e.mimeData().urls() if u.isLocalFile()]
+        for path in sorted(paths, key=lambda q: q.suffix.lower() not in (".toml", ".jsonl", ".txt")):
+            if path.suffix.lower() == ".toml":
+                self.open_probe(path)
+            elif path.suffix.lower() in (".jsonl", ".txt"):
+                self.open_inputs(path)
+            else:
+                self.open_path(path)
+        e.acceptProposedAction()
