@@ -1,7 +1,8 @@
 """Write a real .gguf file from a tiny transformers model, the way llama.cpp's converter does.
 
-F32 tensors, a byte-level BPE vocabulary ("gpt2" tokenizer model with tokens, merges and token types)
-and llama's Q/K row permutation, which transformers' GGUF loader reverses on load.
+F32 tensors, a byte-level BPE vocabulary ("gpt2" tokenizer model with tokens, merges and token types),
+llama's Q/K row permutation and GPT-2's transposed Conv1D weights, which transformers' GGUF loader
+reverses on load.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-ARCHS = {"llama": "llama", "qwen2": "qwen2"}
+ARCHS = {"llama": "llama", "qwen2": "qwen2", "gpt2": "gpt2"}
+# GPT-2 keeps these as Conv1D [in, out]; llama.cpp stores them [out, in]
+_GPT2_CONV1D = ("c_attn.weight", "c_proj.weight", "c_fc.weight")
 
 
 def _permute(w: np.ndarray, n_head: int) -> np.ndarray:
@@ -50,7 +53,7 @@ def _tokenizer_metadata(writer, tokenizer) -> None:
 
 
 def write_gguf(model, tokenizer, path: Path) -> Path:
-    """Save ``model`` (Llama or Qwen2) and its byte-level BPE ``tokenizer`` as one F32 .gguf file."""
+    """Save ``model`` (Llama, Qwen2 or GPT-2) and its byte-level BPE ``tokenizer`` as one F32 .gguf file."""
     import gguf
 
     cfg = model.config
@@ -59,18 +62,7 @@ def write_gguf(model, tokenizer, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = gguf.GGUFWriter(str(path), arch)
     writer.add_name(f"tiny-{arch}")
-    writer.add_context_length(cfg.max_position_embeddings)
-    writer.add_embedding_length(cfg.hidden_size)
-    writer.add_block_count(cfg.num_hidden_layers)
-    writer.add_feed_forward_length(cfg.intermediate_size)
-    writer.add_head_count(cfg.num_attention_heads)
-    writer.add_head_count_kv(cfg.num_key_value_heads)
-    writer.add_rope_dimension_count(cfg.hidden_size // cfg.num_attention_heads)
-    writer.add_rope_freq_base(
-        float(getattr(cfg, "rope_theta", None) or cfg.rope_parameters["rope_theta"])
-    )
-    writer.add_layer_norm_rms_eps(cfg.rms_norm_eps)
-    writer.add_vocab_size(cfg.vocab_size)
+    _model_metadata(writer, cfg, arch)
     writer.add_file_type(gguf.LlamaFileType.ALL_F32)
     _tokenizer_metadata(writer, tokenizer)
     names = gguf.get_tensor_name_map(
@@ -87,6 +79,8 @@ def write_gguf(model, tokenizer, path: Path) -> Path:
             data = _permute(data, cfg.num_attention_heads)
         elif arch == "llama" and name.endswith("k_proj.weight"):
             data = _permute(data, cfg.num_key_value_heads)
+        elif arch == "gpt2" and name.endswith(_GPT2_CONV1D):
+            data = np.ascontiguousarray(data.T)
         gguf_name = names.get_name(name, try_suffixes=(".weight", ".bias"))
         if gguf_name is None:
             raise ValueError(f"no GGUF name for {name}")
@@ -96,6 +90,30 @@ def write_gguf(model, tokenizer, path: Path) -> Path:
     writer.write_tensors_to_file()
     writer.close()
     return path
+
+
+def _model_metadata(writer, cfg, arch: str) -> None:
+    if arch == "gpt2":
+        writer.add_context_length(cfg.n_positions)
+        writer.add_embedding_length(cfg.n_embd)
+        writer.add_block_count(cfg.n_layer)
+        writer.add_feed_forward_length(cfg.n_inner or 4 * cfg.n_embd)
+        writer.add_head_count(cfg.n_head)
+        writer.add_layer_norm_eps(cfg.layer_norm_epsilon)
+        writer.add_vocab_size(cfg.vocab_size)
+        return
+    writer.add_context_length(cfg.max_position_embeddings)
+    writer.add_embedding_length(cfg.hidden_size)
+    writer.add_block_count(cfg.num_hidden_layers)
+    writer.add_feed_forward_length(cfg.intermediate_size)
+    writer.add_head_count(cfg.num_attention_heads)
+    writer.add_head_count_kv(cfg.num_key_value_heads)
+    writer.add_rope_dimension_count(cfg.hidden_size // cfg.num_attention_heads)
+    writer.add_rope_freq_base(
+        float(getattr(cfg, "rope_theta", None) or cfg.rope_parameters["rope_theta"])
+    )
+    writer.add_layer_norm_rms_eps(cfg.rms_norm_eps)
+    writer.add_vocab_size(cfg.vocab_size)
 
 
 def _arch_enum(gguf, arch: str):

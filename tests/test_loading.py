@@ -109,7 +109,7 @@ def test_word_tokenizer_without_chat_template_loads(tmp_path, plain_probe):
     assert sum(_probs(lm, plain_probe)) == pytest.approx(1.0, abs=1e-5)
 
 
-@pytest.mark.parametrize("family", ["llama", "qwen2"])
+@pytest.mark.parametrize("family", ["llama", "qwen2", "gpt2"])
 def test_gguf_file_matches_its_source_model(tmp_path, family, bpe_tok, plain_probe):
     model = tiny.build_model(getattr(tiny, f"{family}_config")(len(bpe_tok)), bpe_tok).eval()
     path = write_gguf(model, bpe_tok, tmp_path / f"tiny-{family}.gguf")

@@ -86,6 +86,9 @@ def _load_gguf_model(info: CheckpointInfo, dtype: torch.dtype):
     config = AutoConfig.from_pretrained(
         str(info.path.parent), gguf_file=info.path.name, local_files_only=True
     )
+    if config.model_type == "gpt2" and getattr(config, "n_ctx", None):
+        # transformers maps GPT-2's GGUF context length to n_ctx, but n_positions sizes wpe
+        config.n_positions = config.n_ctx
     model = AutoModelForCausalLM.from_config(config, dtype=dtype, attn_implementation="sdpa")
     # its tqdm bar ignores transformers' progress-bar switch and would clutter the CLI's stderr
     with mock.patch.object(gguf_utils, "tqdm", lambda it, **kw: it):

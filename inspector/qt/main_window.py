@@ -345,7 +345,9 @@ class MainWindow(QMainWindow):
     def dropEvent(self, e):  # noqa: N802 - Qt's name
         """Probe files open as the probe, input sets as inputs, anything else as a model."""
         paths = [Path(u.toLocalFile()) for u in e.mimeData().urls() if u.isLocalFile()]
-        for path in sorted(paths, key=lambda q: q.suffix.lower() not in (".toml", ".jsonl", ".txt")):
+        for path in sorted(
+            paths, key=lambda q: q.suffix.lower() not in (".toml", ".jsonl", ".txt")
+        ):
             if path.suffix.lower() == ".toml":
                 self.open_probe(path)
             elif path.suffix.lower() in (".jsonl", ".txt"):
