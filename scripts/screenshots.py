@@ -2,6 +2,8 @@
 
     .venv/bin/python scripts/screenshots.py                 # the demo's fixed-supervision run
     .venv/bin/python scripts/screenshots.py --series DIR --probe P.toml --inputs I.jsonl
+    .venv/bin/python scripts/screenshots.py --timeline-only --variant refreshed \
+        --out docs/screenshots/timeline_refreshed.png
 
 The demo is built (or reused) in the user data dir; the app itself runs with
 config, cache and session dirs in a temporary folder so your own session is untouched.
@@ -55,6 +57,12 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(ROOT / "docs" / "screenshots" / "main_window.png"))
     ap.add_argument("--size", default="1500x1000")
     ap.add_argument("--no-timeline", action="store_true", help="leave the timeline dock empty")
+    ap.add_argument(
+        "--variant", default="fixed", help="which demo run to open (fixed or refreshed)"
+    )
+    ap.add_argument(
+        "--timeline-only", action="store_true", help="grab the timeline dock, not the window"
+    )
     args = ap.parse_args(argv)
 
     if args.series:
@@ -62,7 +70,7 @@ def main(argv=None) -> int:
     else:
         from inspector.demo.series import build_demo
 
-        series = Path(build_demo()) / "fixed"
+        series = Path(build_demo()) / args.variant
     tmp = Path(tempfile.mkdtemp(prefix="inspector-shot-"))
     for kind in ("CONFIG", "CACHE", "DATA", "LOG"):
         os.environ[f"INSPECTOR_{kind}_DIR"] = str(tmp / kind.lower())
@@ -119,7 +127,13 @@ def main(argv=None) -> int:
         time.sleep(0.01)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    if not win.grab().save(str(out)):
+    widget = win.timeline_dock if args.timeline_only else win
+    if args.timeline_only:  # the dock alone, at a size where the heat map rows can be told apart
+        win.resizeDocks([win.timeline_dock], [int(h * 0.55)], Qt.Orientation.Vertical)
+        for _ in range(20):
+            app.processEvents()
+            time.sleep(0.01)
+    if not widget.grab().save(str(out)):
         raise SystemExit(f"could not write {out}")
     print(out)
     win.close()

@@ -60,7 +60,10 @@ class HeatStrip(QWidget):
         self.image.setImage(grid.T, levels=(0, 2), autoLevels=False)
         names = [c.name.rpartition("/")[2] for c in result.checkpoints]
         self.plot.getAxis("bottom").setTicks([[(i + 0.5, n) for i, n in enumerate(names)]])
-        rows = range(len(self.matrix))
+        # label every row when they fit, else 1, 5, 10, …: overlapping numbers help nobody
+        n = len(self.matrix)
+        every = 1 if n <= 12 else 5
+        rows = [i for i in range(n) if every == 1 or i == 0 or (i + 1) % every == 0]
         self.plot.getAxis("left").setTicks([[(i + 0.5, str(i + 1)) for i in rows]])
 
     def cell_at(self, scene_pos) -> tuple[int, int] | None:

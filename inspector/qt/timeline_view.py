@@ -143,7 +143,7 @@ class TimelineView(QWidget):
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.plot)
         right.addWidget(self.heat)
-        right.setSizes([220, 120])
+        right.setSizes([200, 160])
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(side)
         split.addWidget(right)
