@@ -223,3 +223,24 @@ def test_marked_span_becomes_one_unit_and_follows_edits(qtbot, window):
     ):
         qtbot.keyClicks(window.editor, "so ")
     assert [u.text for u, _d, _c in window.editor.painted] == ["was great"]
+
+
+def test_cursor_unit_on_a_long_paste_matches_the_full_split(qtbot):
+    from inspector.qt.token_editor import TokenEditor
+
+    ed = TokenEditor()
+    qtbot.addWidget(ed)
+    ed.show()
+    ed.setFocus()
+    words = [f"w{i}" for i in range(10_000)]
+    text = " ".join(words) + ", end-to-end"
+    ed.setPlainText(text)  # as a paste: one typing command
+    assert ed.stack.count() == 1
+    for pos in (0, 3, text.index("w5000") + 2, text.index(","), len(text)):
+        c = ed.textCursor()
+        c.setPosition(pos)
+        ed.setTextCursor(c)
+        local = ed._cursor_unit()  # around the cursor only
+        full = ed.units()[ed.unit_at()]  # splits the whole text
+        assert (local.text, local.start, local.end) == (full.text, full.start, full.end)
+    assert [u.text for u in ed.units()[-2:]] == ["w9999", "end-to-end"]

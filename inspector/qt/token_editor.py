@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QKeySequence, QTextCharFormat, QTextCursor, QUndoStack
 from PySide6.QtWidgets import QLineEdit, QMenu, QPlainTextEdit, QTextEdit
@@ -79,6 +81,10 @@ class TokenEditor(QPlainTextEdit):
         self._applying = False
         self._result: ExampleResult | None = None
         self.painted: list[tuple[Unit, float, bool]] = []  # (unit, Δ, cited) as shown
+        # per text: its word units; per (result, text): the Δ tints. A 10,000-word input
+        # must not be split and tinted again on every key press or cursor move.
+        self._words: tuple[str, list[Unit], list[int]] = ("", [], [])
+        self._tints: tuple[tuple, tuple] = ((), ([], []))
         self.popup = _UnitPopup(self)
         self.textChanged.connect(self._on_typed)
         self.cursorPositionChanged.connect(self._repaint)
@@ -135,21 +141,25 @@ class TokenEditor(QPlainTextEdit):
 
     # -- units -----------------------------------------------------------------
     def units(self) -> list[Unit]:
+        return list(self._units_and_starts()[0])
+
+    def _units_and_starts(self) -> tuple[list[Unit], list[int]]:
         r = self._result
         if r is not None and r.input == self._text and r.units:
-            return list(r.units)
-        return word_units(self._text)
+            return r.units, [u.start for u in r.units]
+        if self._words[0] != self._text:
+            units = word_units(self._text)
+            self._words = (self._text, units, [u.start for u in units])
+        return self._words[1], self._words[2]
 
     def unit_at(self, pos: int | None = None) -> int:
         """The unit under the cursor (or the nearest one before it); -1 when there is none."""
         pos = self.textCursor().position() if pos is None else pos
-        best = -1
-        for i, u in enumerate(self.units()):
-            if u.start <= pos <= u.end:
-                return i
-            if u.start <= pos:
-                best = i
-        return best
+        units, starts = self._units_and_starts()
+        i = bisect.bisect_right(starts, pos) - 1
+        if i > 0 and units[i - 1].end >= pos:  # touching units: the earlier one wins
+            return i - 1
+        return i
 
     def select_unit(self, step: int) -> None:
         units = self.units()
@@ -244,7 +254,37 @@ class TokenEditor(QPlainTextEdit):
         self._repaint()
 
     def _repaint(self) -> None:
+        sels, painted = self._tint_selections()
+        unit = self._cursor_unit() if self.hasFocus() else None
+        if unit is not None:
+            fmt = QTextCharFormat()
+            fmt.setFontOverline(True)
+            sels = [*sels, self._selection(unit, fmt)]
+        self.painted = painted
+        self.setExtraSelections(sels)
+
+    def _cursor_unit(self) -> Unit | None:
         r = self._result
+        if (r is not None and r.input == self._text and r.units) or self._words[0] == self._text:
+            units, i = self._units_and_starts()[0], self.unit_at()
+            return units[i] if 0 <= i < len(units) else None
+        # while typing, split only the text around the cursor, not all of a long input
+        pos = self.textCursor().position()
+        lo = max(0, pos - 256)
+        near = word_units(self._text[lo : pos + 256])
+        i = bisect.bisect_right([u.start for u in near], pos - lo) - 1
+        if i > 0 and near[i - 1].end >= pos - lo:
+            i -= 1
+        return None if i < 0 else Unit(near[i].text, near[i].start + lo, near[i].end + lo)
+
+    def _tint_selections(self) -> tuple[list, list[tuple[Unit, float, bool]]]:
+        r = self._result
+        # results fill in while streaming: the key changes with every new batch of units
+        key = (id(r), self._text) + (
+            (len(r.unit_probs), id(r.explanation), len(r.units)) if r is not None else ()
+        )
+        if self._tints[0] == key:
+            return self._tints[1]
         sels, painted = [], []
         if r is not None and r.input == self._text:
             deltas, cited = r.deltas, set(r.cited)
@@ -264,14 +304,8 @@ class TokenEditor(QPlainTextEdit):
                     fmt.setUnderlineColor(CITED)
                     fmt.setFontWeight(700)
                 sels.append(self._selection(unit, fmt))
-        cur = self.unit_at()
-        units = self.units()
-        if 0 <= cur < len(units) and self.hasFocus():
-            fmt = QTextCharFormat()
-            fmt.setFontOverline(True)
-            sels.append(self._selection(units[cur], fmt))
-        self.painted = painted
-        self.setExtraSelections(sels)
+        self._tints = (key, (sels, painted))
+        return sels, painted
 
     def _selection(self, unit: Unit, fmt: QTextCharFormat) -> QTextEdit.ExtraSelection:
         sel = QTextEdit.ExtraSelection()
