@@ -91,6 +91,34 @@ def test_counterfactual_mode(keyword_model, sentiment_probe):
     assert r.metrics["cf_recall"] == pytest.approx(tp / sum(r.flips))
 
 
+def test_counterfactual_without_usable_yes_no_keeps_the_sweep_and_says_why(analyzer):
+    # the probe has no [counterfactual] table: the defaults "Yes"/"No" are not in this vocabulary
+    r = analyzer.analyze("the staff was great", Settings(counterfactual=True))
+    assert len(r.unit_probs) == len(r.units) == 4 and r.explanation is not None
+    assert r.counterfactual is None
+    (note,) = [n for n in r.notes if n.startswith("counterfactual mode skipped")]
+    assert "[counterfactual] yes/no" in note and "'Yes'" in note
+    assert analyzer.lm.info.path.name in note
+
+
+def test_long_sweeps_are_estimated_before_they_run(analyzer, monkeypatch):
+    import inspector.core.analysis as A
+
+    seen = []
+    text = "the staff was great and our room was very quite rather"
+    r = analyzer.analyze(text, on_event=lambda k, res: seen.append((k, list(res.notes))))
+    assert not any("this sweep runs" in n for n in r.notes)  # a short sweep: nothing to say
+    assert 0 < r.seconds["sweep_estimate"]
+    monkeypatch.setattr(A, "LONG_SWEEP_S", 0.0)
+    seen.clear()
+    analyzer.analyze(text + " and", on_event=lambda k, res: seen.append((k, list(res.notes))))
+    kinds = [k for k, _ in seen]
+    plan = kinds.index("plan")
+    assert plan < kinds.index("units")  # told before the sweep starts
+    (note,) = [n for n in seen[plan][1] if "this sweep runs" in n]
+    assert f"for {len(text.split()) + 1} units" in note
+
+
 def test_json_round_trip_and_contract(analyzer):
     r = analyzer.analyze("the food was awful")
     d = r.to_dict(model="m", probe="p")

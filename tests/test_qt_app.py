@@ -129,3 +129,46 @@ def test_drop_opens_model_probe_and_inputs_and_recent_reopens(
     assert entries[0].endswith(str(keyword_model)) and entries[1].endswith(str(ckpt))
     window.recent_menu.actions()[1].trigger()  # File ▸ Open recent ▸ 2
     assert window.current_checkpoint() == str(ckpt)
+
+
+def test_a_failed_analysis_leaves_the_status_idle_with_one_banner(
+    qtbot, window, keyword_model, sentiment_probe
+):
+    from inspector.core.probe import parse_probe
+
+    assert window.open_path(keyword_model)
+    # the word-level tokenizer has no chat template: every request of this probe fails
+    chat = parse_probe(
+        sentiment_probe.read_text().replace('name = "tiny sentiment"', 'name = "c"\nchat = true')
+    )
+    messages = []
+    window.analysis.failed.connect(lambda m, d: messages.append(m))
+    with qtbot.waitSignal(window.analysis.failed, timeout=WAIT):
+        window.set_probe(chat)
+        window.set_input("the food was great")
+    qtbot.wait(300)
+    assert "no chat template" in window.banner.label.text()
+    assert window.status.message.text() == "failed"
+    assert window.status.progress.isHidden() and window.status.cancel.isHidden()
+    assert not window.status.model.text().endswith("· loading")
+    assert len(set(messages)) == 1
+
+
+def test_applying_a_probe_clears_the_no_probe_note_and_checks_gold_labels(
+    qtbot, window, tiny_demo, sentiment_probe
+):
+    from inspector.core.probe import parse_probe
+
+    (tiny_demo / "probe.toml").rename(tiny_demo / "probe.off")
+    try:
+        assert window.open_path(tiny_demo / "fixed")
+    finally:
+        (tiny_demo / "probe.off").rename(tiny_demo / "probe.toml")
+    assert window.banner.label.text().startswith("No probe yet")
+    window.open_inputs(tiny_demo / "inputs.jsonl")  # gold labels positive/negative
+    window.set_probe(parse_probe(sentiment_probe.read_text()))
+    assert window.banner.isHidden() or not window.banner.label.text().startswith("No probe yet")
+    other = sentiment_probe.read_text().replace("positive =", "yes =").replace("negative =", "no =")
+    window.set_probe(parse_probe(other, "other.toml"))
+    text = window.banner.label.text()
+    assert "gold labels negative, positive are not labels of this probe (yes, no)" in text

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import torch
 
 from . import metrics as M
-from .errors import InputError
+from .errors import InputError, ProbeError
 from .explanation import Explanation, cited_units, generate
 from .loading import LoadedModel
 from .probe import Probe
@@ -27,6 +27,7 @@ from .units import Unit, ablate, keep_only, span_units, token_units, word_units
 
 EventFn = Callable[[str, ExampleResult], None]
 MAX_INPUT_CHARS = 200_000
+LONG_SWEEP_S = 15.0  # estimates above this are told to the user before the sweep starts
 
 
 class Analyzer:
@@ -35,7 +36,7 @@ class Analyzer:
     def __init__(self, lm: LoadedModel, probe: Probe, max_batch_tokens: int = 384):
         self.lm = lm
         self.probe = probe
-        self.verbs = tokenize_verbalizers(lm.tokenizer, probe.labels)
+        self.verbs = self._verbalizers("[labels]", probe.labels)
         self.sweeper = Sweeper(lm.model, self.verbs, max_batch_tokens)
         self._explanations: OrderedDict[tuple, Explanation] = OrderedDict()
         self._cf_verbs = None
@@ -43,6 +44,13 @@ class Analyzer:
         self.max_positions = getattr(cfg, "max_position_embeddings", None) or getattr(
             cfg, "n_positions", None
         )
+
+    def _verbalizers(self, table: str, labels: dict):
+        try:
+            return tokenize_verbalizers(self.lm.tokenizer, labels)
+        except ProbeError as exc:  # name the file and the model: the same probe may suit another
+            where = self.probe.path or f"probe {self.probe.name!r}"
+            raise ProbeError(f"{where} {table} with {self.lm.info.path.name}: {exc}") from exc
 
     # -- prompts ---------------------------------------------------------------
     def ids(self, text: str, template: str | None = None, **fields: str) -> list[int]:
@@ -118,6 +126,8 @@ class Analyzer:
 
         t1 = time.perf_counter()
         variants = self.variant_ids(text, units, settings)
+        self._estimate(result, prefix, variants, task)
+        emit("plan", result)
         probs = [[0.0] * len(result.labels) for _ in units]
         done = 0
 
@@ -141,11 +151,28 @@ class Analyzer:
             result.seconds["explanation"] = time.perf_counter() - t2
             emit("explanation", result)
         if settings.counterfactual:
-            result.counterfactual = self.counterfactual(text, result, settings, task)
+            try:
+                result.counterfactual = self.counterfactual(text, result, settings, task)
+            except ProbeError as exc:  # the sweep and explanation stand on their own
+                result.notes.append(f"counterfactual mode skipped: {exc}")
         result.metrics = self.metrics(text, result, settings, prefix)
         result.seconds["total"] = time.perf_counter() - t0
         emit("done", result)
         return result
+
+    def _estimate(self, result: ExampleResult, prefix, variants, task: TaskState) -> None:
+        """Tokens and seconds the sweep will take, from the rate of the prompt's own pass."""
+        tokens = self.sweeper.cost(prefix, variants)
+        rate = max(prefix.computed, 1) / max(result.seconds["prediction"], 1e-3)
+        seconds = tokens / rate  # batched tails run faster per token: an upper estimate
+        result.seconds["sweep_estimate"] = seconds
+        n = len(variants)
+        task.progress(0, n, f"sweeping {n} units (≈{_duration(seconds)})")
+        if seconds > LONG_SWEEP_S:
+            result.notes.append(
+                f"this sweep runs {tokens:,} tokens for {n} units: about {_duration(seconds)}"
+                " (Esc cancels; fewer units or a shorter input is faster)"
+            )
 
     def explain(
         self, text: str, label: str, units: list[Unit], settings: Settings, task=None
@@ -176,8 +203,8 @@ class Analyzer:
         if not result.units:
             return []
         if self._cf_verbs is None:
-            self._cf_verbs = tokenize_verbalizers(
-                self.lm.tokenizer,
+            self._cf_verbs = self._verbalizers(
+                "[counterfactual] yes/no",
                 {"yes": self.probe.counterfactual_yes, "no": self.probe.counterfactual_no},
             )
         sweeper = Sweeper(self.lm.model, self._cf_verbs, self.sweeper.max_tokens)
@@ -222,6 +249,12 @@ class Analyzer:
             pr = M.prf([c["stated_flip"] for c in result.counterfactual], result.flips)
             out.update(cf_precision=pr["precision"], cf_recall=pr["recall"], cf_f1=pr["f1"])
         return out
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.0f} s" if seconds >= 1 else "<1 s"
+    return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
 
 
 def torch_threads(n: int | None) -> None:

@@ -33,6 +33,7 @@ class Prefix:
     kv: list[tuple[torch.Tensor, torch.Tensor]]
     first_logprobs: torch.Tensor  # [vocab] after the whole prompt
     scores: torch.Tensor | None = None  # [n_verbalizers], when computed with the prompt
+    computed: int = 0  # tokens actually run to build it (the rest came from a recent prompt)
 
 
 @dataclass
@@ -115,7 +116,7 @@ class Sweeper:
         kv = [
             (layer.keys[:, :, : len(ids)], layer.values[:, :, : len(ids)]) for layer in cache.layers
         ]
-        prefix = Prefix(list(ids), kv, lps[slots[0][0]])
+        prefix = Prefix(list(ids), kv, lps[slots[0][0]], computed=self._cost(item))
         prefix.scores = self._read(lps, slots[0], prefix)
         return self._remember(prefix)
 
@@ -124,7 +125,7 @@ class Sweeper:
         cache = getattr(out, "cache", None) or out.past_key_values
         kv = [(layer.keys, layer.values) for layer in cache.layers]
         first = torch.log_softmax(out.logits[0, -1].float(), -1)
-        prefix = Prefix(list(ids), kv, first)
+        prefix = Prefix(list(ids), kv, first, computed=len(ids))
         if self.packable and not self._checked:
             self._checked = True
             if not self._self_check(prefix):
@@ -203,6 +204,12 @@ class Sweeper:
             return _Item(len(base), [])
         f = min(common_prefix(base, seq), len(seq) - 1)
         return _Item(f, list(seq[f:]))
+
+    def cost(self, prefix: Prefix, variants: list[list[int]]) -> int:
+        """Tokens a sweep of ``variants`` will run, before running it."""
+        if not self.packable:
+            return sum(len(v) for v in variants)
+        return sum(self._cost(self._item(prefix.ids, v)) for v in variants)
 
     def _cost(self, item: _Item) -> int:
         return len(item.tail) + sum(len(self.verbs.ids[v]) - 1 for v in self.verbs.multi)

@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         self.current_input: int | None = None
         self.menus: dict = {}
         self._restoring = False
+        self._noted: set[tuple[str, str]] = set()  # (input, note) already shown
         self.undo_stack = QUndoStack(self)
         self._paint_timer = QTimer(self, singleShot=True, interval=PAINT_MS)
         self._paint_timer.timeout.connect(self._paint_later)
@@ -132,7 +133,7 @@ class MainWindow(QMainWindow):
         a.partial.connect(self._paint)
         a.done.connect(self._on_done)
         a.baseline_ready.connect(lambda _r: self._paint_prediction())
-        a.failed.connect(lambda m, d: self.show_message(m, "error", d))
+        a.failed.connect(self._on_failed)
         a.cleared.connect(lambda: self._paint(None, "cleared"))
         self.worker.progress.connect(self._on_progress)
         self.worker.started.connect(
@@ -202,6 +203,16 @@ class MainWindow(QMainWindow):
 
     def set_probe(self, probe: Probe) -> None:
         self.analysis.probe = probe
+        if self.banner.isVisible() and self.banner.label.text().startswith("No probe yet"):
+            self.banner.hide()
+        foreign = sorted({e.label for e in self.inputs if e.label} - set(probe.label_names))
+        if foreign:
+            self.show_message(
+                f"{self.inputs_path or 'the inputs'}: gold labels {', '.join(foreign)} are not"
+                f" labels of this probe ({', '.join(probe.label_names)}); accuracy counts them"
+                " as wrong",
+                "warning",
+            )
         if self.probe_editor.text() != probe.source:
             self.probe_editor.load(probe.source, probe.path)
         self.analysis.refresh_all()
@@ -275,6 +286,7 @@ class MainWindow(QMainWindow):
 
     def _paint(self, result: ExampleResult | None, stage: str) -> None:
         """Paint now when the request is done, else at most every PAINT_MS (streaming never floods)."""
+        self._show_notes(result)
         if stage in ("done", "edit", "cleared") or not self._paint_timer.isActive():
             self._paint_timer.stop()
             self._paint_now()
@@ -310,8 +322,23 @@ class MainWindow(QMainWindow):
         self.status.model.setText(f"{outcome.model_line}{hit}")
         secs = outcome.result.seconds.get("total")
         self.status.idle(f"done in {secs:.2f} s" if secs and not outcome.cache_hit else "done")
-        for note in outcome.result.notes:
-            self.show_message(note, "warning")
+        self._show_notes(outcome.result)
+
+    def _show_notes(self, result: ExampleResult | None) -> None:
+        """A capped input or a long sweep is told when known, not when the sweep ends; once each."""
+        for note in result.notes if result is not None else ():
+            if (result.input, note) not in self._noted:
+                self._noted.add((result.input, note))
+                self.show_message(note, "warning")
+
+    def _on_failed(self, message: str, details: str) -> None:
+        self.status.idle("failed")
+        name = Path(self.analysis.checkpoint).name if self.analysis.checkpoint else ""
+        if self.status.model.text().endswith("· loading"):
+            self.status.model.setText(f"{name} · not loaded")
+        # the analysis and the baseline request fail alike: one banner, not two
+        if not (self.banner.isVisible() and self.banner.label.text() == message):
+            self.show_message(message, "error", details)
 
     def show_message(self, text: str, level: str = "info", details: str = "") -> None:
         """A non-modal banner (errors offer "Copy details"); also logged."""
@@ -335,6 +362,7 @@ class MainWindow(QMainWindow):
         if self.autosave_enabled:
             self._autosave.stop()
             self.save_session()
+        self.hide()  # gone at once, even while the worker finishes its current forward pass
         self.worker.shutdown()
         super().closeEvent(e)
 
