@@ -89,3 +89,28 @@ def test_autosave_survives_a_crash_and_restores(qtbot, keyword_model, sentiment_
     assert [u.text for u, _d, _c in b.editor.painted] == edited.split()
     assert b.prediction.edit_shift is not None
     b.close()
+
+
+def test_an_unapplied_probe_draft_comes_back_unapplied(
+    qtbot, keyword_model, sentiment_probe, tmp_path
+):
+    a = MainWindow(prefs=Preferences(device="cpu"), autosave=False)
+    qtbot.addWidget(a)
+    a.open_probe(sentiment_probe)
+    assert a.open_path(keyword_model)
+    draft = sentiment_probe.read_text().replace("[labels]", "[labels\n")  # half-typed, invalid
+    a.probe_editor.edit.setPlainText(draft)
+    path = tmp_path / "s.json"
+    a.save_session(path)
+    a.worker.shutdown()
+
+    b = MainWindow(prefs=Preferences(device="cpu"), autosave=False)
+    qtbot.addWidget(b)
+    try:
+        b.restore_session(load_session(path))
+        assert b.probe is not None and b.probe.source == sentiment_probe.read_text()
+        assert b.probe_editor.text() == draft
+        assert not b.probe_editor.apply_btn.isEnabled()  # the draft is shown as invalid, in place
+        assert not b.banner.isVisible() or "not valid" not in b.banner.label.text()
+    finally:
+        b.worker.shutdown()

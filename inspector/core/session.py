@@ -20,7 +20,8 @@ class Session:
     series: str | None = None  # a series folder, or a single checkpoint path
     checkpoint: str | None = None  # the checkpoint's path
     probe_path: str | None = None
-    probe_text: str | None = None  # verbatim, including unsaved edits
+    probe_text: str | None = None  # the applied probe, verbatim
+    probe_draft: str | None = None  # the Probe dock's text when it differs (not yet applied)
     inputs_path: str | None = None
     inputs: list[dict] = field(default_factory=list)  # [{"text":…, "label":…}]
     current_input: int | None = None

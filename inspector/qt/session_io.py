@@ -19,7 +19,12 @@ def capture(win) -> Session:
         series=win.series_path,
         checkpoint=win.current_checkpoint(),
         probe_path=win.probe_editor.path,
-        probe_text=win.probe_editor.text() or None,
+        probe_text=win.probe.source if win.probe else (win.probe_editor.text() or None),
+        probe_draft=(
+            win.probe_editor.text()
+            if win.probe and win.probe_editor.text() != win.probe.source
+            else None
+        ),
         inputs_path=win.inputs_path,
         inputs=[{"text": e.text, "label": e.label} for e in win.inputs],
         current_input=win.current_input,
@@ -58,6 +63,8 @@ def restore(win, s: Session) -> None:
                 win.analysis.probe = parse_probe(s.probe_text, s.probe_path)
             except InspectorError as exc:
                 win.show_message(f"the saved probe is not valid: {exc}", "warning")
+        if s.probe_draft:  # unapplied edits come back as they were: in the dock, not applied
+            win.probe_editor.load(s.probe_draft, s.probe_path)
         win.inputs_path = s.inputs_path
         win.set_inputs([Example(d["text"], d.get("label")) for d in s.inputs], s.current_input)
         win.current_input = s.current_input
