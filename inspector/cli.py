@@ -9,10 +9,11 @@ import argparse
 import json
 import logging
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from . import __version__
-from .core.errors import InspectorError
+from .core.errors import InputError, InspectorError
 
 log = logging.getLogger("inspector")
 
@@ -21,8 +22,21 @@ def _write_json(obj, dest: str) -> None:
     text = json.dumps(obj, indent=2, ensure_ascii=False)
     if dest == "-":
         sys.stdout.write(text + "\n")
-    else:
+        return
+    try:
         Path(dest).write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{dest}: cannot write the JSON ({exc.strerror or exc})") from exc
+
+
+def _positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
+    return n
 
 
 def _settings(args):
@@ -82,8 +96,10 @@ def cmd_analyze(args) -> int:
     lm = load_checkpoint(args.model, device=args.device)
     for notice in lm.notices:
         print(f"note: {notice}", file=sys.stderr)
-    result = Analyzer(lm, probe).analyze(text, _settings(args))
+    settings = _settings(args)
+    result = Analyzer(lm, probe).analyze(text, settings)
     d = result.to_dict(model=str(args.model), probe=probe.name)
+    d["settings"] = asdict(settings)  # ablation and generation choices, seed included
     if args.json:
         _write_json(d, args.json)
     else:
@@ -130,7 +146,10 @@ def _add_analysis_options(p) -> None:
         "--filler", default=None, help="replace units with this text instead of deleting them"
     )
     p.add_argument(
-        "--max-units", type=int, default=256, help="ablate at most this many units (default 256)"
+        "--max-units",
+        type=_positive_int,
+        default=256,
+        help="ablate at most this many units (default 256)",
     )
     p.add_argument("--no-explain", action="store_true", help="skip the stated explanation")
     p.add_argument(

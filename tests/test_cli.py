@@ -80,3 +80,37 @@ def test_label_missing_from_tokenizer_exits_2(keyword_model, tmp_path, capsys):
         == 2
     )
     assert "'zebra'" in capsys.readouterr().err
+
+
+def _analyze(model, probe, *extra):
+    return [
+        "analyze",
+        "--model",
+        str(model),
+        "--probe",
+        str(probe),
+        "--input",
+        "great staff",
+        *extra,
+    ]
+
+
+def test_metric_keys_stay_without_an_explanation(keyword_model, sentiment_probe, capsys):
+    assert main(_analyze(keyword_model, sentiment_probe, "--no-explain", "--json", "-")) == 0
+    d = json.loads(capsys.readouterr().out)
+    for key in ("hit_at_1", "rank", "cited_mass", "comprehensiveness", "sufficiency"):
+        assert key in d["metrics"] and d["metrics"][key] is None
+    assert d["settings"]["explain"] is False and d["settings"]["seed"] == 0
+
+
+def test_bad_max_units_and_unwritable_json_exit_2(keyword_model, sentiment_probe, tmp_path, capsys):
+    import pytest
+
+    with pytest.raises(SystemExit) as e:
+        main(_analyze(keyword_model, sentiment_probe, "--max-units", "-1"))
+    assert e.value.code == 2
+    assert "at least 1" in capsys.readouterr().err
+    out = tmp_path / "missing" / "r.json"
+    assert main(_analyze(keyword_model, sentiment_probe, "--json", str(out))) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(out) in err[0] and "cannot write" in err[0]

@@ -41,3 +41,31 @@ def test_point_biserial_matches_pearson():
 
 def test_tvd():
     assert M.tvd([0.2, 0.8], [0.7, 0.3]) == pytest.approx(0.5)
+
+
+def test_tied_units_share_a_rank_and_hit():
+    assert M.hit_at_1([0.5, 0.5], [1]) == 1.0
+    assert M.best_cited_rank([0.5, 0.5], [1]) == 1
+    assert M.best_cited_rank([0.5, 0.5 + 1e-9, 0.2], [0]) == 1  # float noise is a tie
+    assert M.best_cited_rank([0.5, 0.4, 0.3], [2]) == 3
+
+
+def test_nothing_moves_the_answer_means_no_hit_either_way():
+    assert M.hit_at_1([0.0, 0.0, 0.0], [1]) is None
+    assert M.hit_at_1([0.0, 0.0], []) is None
+
+
+def test_an_example_where_no_unit_matters_is_not_a_conflict():
+    from inspector.core.results import ExampleResult
+    from inspector.core.timeline import conflicts
+    from inspector.core.units import word_units
+
+    def ex(unit_probs):
+        text = "a b"
+        return ExampleResult(text, ["x", "y"], [0.9, 0.1], word_units(text), unit_probs)
+
+    flat, moved = ex([[0.9, 0.1], [0.9, 0.1]]), ex([[0.2, 0.8], [0.9, 0.1]])
+    assert conflicts([flat], [moved]) == [None]
+    assert conflicts([moved], [flat]) == [None]
+    swapped = ex([[0.9, 0.1], [0.2, 0.8]])
+    assert conflicts([swapped], [moved]) == [True]

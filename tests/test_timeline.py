@@ -362,3 +362,22 @@ def test_cli_series_of_only_broken_checkpoints_exits_3(
     )
     assert code == 3
     assert "no checkpoint could be analysed" in capsys.readouterr().err
+
+
+def test_cli_probe_unusable_by_every_checkpoint_exits_2(series_dir, inputs_file, tmp_path, capsys):
+    probe = tmp_path / "p.toml"
+    probe.write_text(
+        'prompt = "review : {input} . answer :"\n[labels]\npositive = ["zzqq"]\nnegative = ["bad"]\n'
+    )
+    args = [
+        "timeline",
+        "--series",
+        str(series_dir),
+        "--probe",
+        str(probe),
+        "--inputs",
+        str(inputs_file),
+    ]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "zzqq" in err and str(probe) in err

@@ -227,12 +227,22 @@ class Analyzer:
         }
         if result.gold is not None:
             out["correct"] = 1.0 if result.label == result.gold else 0.0
+        out.update(
+            hit_at_1=None,
+            rank=None,
+            cited_mass=None,
+            comprehensiveness=None,
+            sufficiency=None,
+            explanation_words=None,
+        )  # stable keys (DESIGN §7): null when there is no explanation
         if result.explanation is not None:
             k = result.predicted
             filler = settings.filler_or_none
+            # over all units, not just the ablated ones: "cited only" must drop the rest too
+            units = self.units(text, settings)
             texts = [
-                ablate(text, result.units, set(cited), filler),
-                keep_only(text, result.units, set(cited), filler),
+                ablate(text, units, set(cited), filler),
+                keep_only(text, units, set(cited), filler),
             ]
             scored = label_probs(
                 self.sweeper.score(prefix, [self.ids(t) for t in texts]), self.verbs

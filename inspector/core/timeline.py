@@ -17,7 +17,7 @@ from . import metrics as M
 from .analysis import Analyzer
 from .cache import ResultCache, result_key
 from .checkpoints import content_hash, inspect_checkpoint
-from .errors import InputError, InspectorError
+from .errors import InputError, InspectorError, ProbeError
 from .inputs import Example, inputs_hash
 from .loading import ModelPool
 from .probe import Probe
@@ -130,13 +130,17 @@ def conflicts(
 ) -> list[bool | None]:
     """Per example: does its top-Δ unit differ from the reference's? (None: not comparable).
 
-    Ties count as agreement when the two sets of top units overlap.
+    Ties count as agreement when the two sets of top units overlap; an example where no unit
+    moves the answer (all Δ ≈ 0) is not comparable.
     """
     out: list[bool | None] = []
     for i, ex in enumerate(examples):
         ref = reference[i] if reference is not None and i < len(reference) else None
         if ref is None or not ex.units or not _aligned(ex, ref):
             out.append(None)
+            continue
+        if max(ex.deltas) <= M.TOP_TOL or max(ref.deltas) <= M.TOP_TOL:
+            out.append(None)  # no unit moves the answer: no top unit to compare
             continue
         out.append(not set(M.top_units(ex.deltas)) & set(M.top_units(ref.deltas)))
     return out
@@ -309,6 +313,7 @@ def run_timeline(
     progress = _Progress(task, len(entries) * len(examples))
     task.progress(0, progress.total, f"{ref.name}: example 0/{len(examples)}")
     done: dict[str, CheckpointResult] = {}
+    failures: list[Exception] = []
     try:
         for entry in [ref, *(e for e in entries if e is not ref)]:
             start = progress.done
@@ -318,6 +323,7 @@ def run_timeline(
                 )
             except (InspectorError, OSError) as exc:  # a bad checkpoint must not sink the run
                 log.warning("timeline: %s skipped: %s", entry.name, exc)
+                failures.append(exc)
                 res = CheckpointResult(
                     entry.name, str(entry.path), entry.step, {}, [], error=str(exc)
                 )
@@ -336,6 +342,9 @@ def run_timeline(
     finally:
         if own_pool:
             pool.clear()
+    ours = [e for e in failures if isinstance(e, (InputError, ProbeError))]
+    if ours and len(failures) == len(entries):
+        raise ours[0]  # the input set or probe is at fault, not the checkpoints (exit 2, not 3)
     return TimelineResult(
         str(series.root),
         ref.name,

@@ -37,8 +37,10 @@ def format_table(result: TimelineResult) -> str:
             coup = "(reference)"
         elif m["n_conflict"] and m["coupling"] is not None:
             coup = f"{m['coupling']:+.2f} (n={m['n_conflict']})"
+        elif m["n_conflict"] is None:
+            coup = "— (no reference)"
         else:
-            coup = f"— (n={m['n_conflict'] or 0})"
+            coup = f"— (n={m['n_conflict']})"
         lines.append(
             f"{name:<28} {step:>6} {_f(m['accuracy']):>5} {_f(m['hit_at_1']):>5} {_f(m['cited_mass']):>5}"
             f" {_f(m['cct']):>5} {m['n_conflict'] or 0:>4} {_f(m['self']):>5} {_f(m['orig']):>5}  {coup}"
