@@ -27,6 +27,14 @@ from .units import Unit, ablate, keep_only, span_units, token_units, word_units
 
 EventFn = Callable[[str, ExampleResult], None]
 MAX_INPUT_CHARS = 200_000
+EXPLANATION_METRICS = (
+    "hit_at_1",
+    "rank",
+    "cited_mass",
+    "comprehensiveness",
+    "sufficiency",
+    "explanation_words",
+)
 LONG_SWEEP_S = 15.0  # estimates above this are told to the user before the sweep starts
 
 
@@ -228,13 +236,8 @@ class Analyzer:
         if result.gold is not None:
             out["correct"] = 1.0 if result.label == result.gold else 0.0
         out.update(
-            hit_at_1=None,
-            rank=None,
-            cited_mass=None,
-            comprehensiveness=None,
-            sufficiency=None,
-            explanation_words=None,
-        )  # stable keys (DESIGN §7): null when there is no explanation
+            dict.fromkeys(EXPLANATION_METRICS)
+        )  # stable keys (DESIGN §7), null if unexplained
         if result.explanation is not None:
             k = result.predicted
             filler = settings.filler_or_none
