@@ -117,9 +117,10 @@ def _no_leftover_threads():
 
     before = set(threading.enumerate())
     yield
-    leftover = [
-        t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon
-    ]
+    new = [t for t in threading.enumerate() if t not in before and not t.daemon]
+    for t in new:  # transformers' loader shuts its pool down with wait=False: allow it to finish
+        t.join(timeout=5)
+    leftover = [t for t in new if t.is_alive()]
     worker_mod = sys.modules.get("inspector.qt.worker")
     running = [w for w in (worker_mod.LIVE_WORKERS if worker_mod else ()) if w.running()]
     for w in running:
