@@ -78,7 +78,15 @@ def print_example(d: dict, out=None) -> None:
     if d.get("explanation"):
         print(f"explanation: {d['explanation']['text']!r}", file=out)
     m = d.get("metrics", {})
-    keys = ("hit_at_1", "rank", "cited_mass", "comprehensiveness", "sufficiency", "cf_f1")
+    keys = (
+        "hit_at_1",
+        "rank",
+        "cited_mass",
+        "comprehensiveness",
+        "sufficiency",
+        "explanation_words",  # long explanations cite more by chance: read the two together
+        "cf_f1",
+    )
     print("metrics: " + "  ".join(f"{k} {_fmt(m[k])}" for k in keys if k in m), file=out)
     for note in d.get("notes", []):
         print(f"note: {note}", file=out)

@@ -294,6 +294,8 @@ def test_cli_timeline_json_and_table(series_dir, sentiment_probe, inputs_file, t
     captured = capsys.readouterr()
     table = captured.out
     assert "phase2/checkpoint-200" in table and "skipped:" in table and "(reference)" in table
+    head = table.splitlines()[0].split()
+    assert head[head.index("cct") + 1] == "words"  # explanation length beside the cited metrics
     n = d["checkpoints"][1]["metrics"]["n_conflict"]
     assert f"(n={n})" in table
     assert "note: skipped phase2/optimizer.pt" in captured.err

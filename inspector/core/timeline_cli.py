@@ -23,7 +23,7 @@ def format_table(result: TimelineResult) -> str:
     """One row per checkpoint; coupling is never shown without the size of its conflict set."""
     head = (
         f"{'checkpoint':<28} {'step':>6} {'acc':>5} {'hit@1':>5} {'mass':>5} {'cct':>5}"
-        f" {'|C|':>4} {'self':>5} {'orig':>5}  coupling"
+        f" {'words':>5} {'|C|':>4} {'self':>5} {'orig':>5}  coupling"
     )
     lines = [head, "─" * len(head)]
     for c in result.checkpoints:
@@ -43,7 +43,8 @@ def format_table(result: TimelineResult) -> str:
             coup = f"— (n={m['n_conflict']})"
         lines.append(
             f"{name:<28} {step:>6} {_f(m['accuracy']):>5} {_f(m['hit_at_1']):>5} {_f(m['cited_mass']):>5}"
-            f" {_f(m['cct']):>5} {m['n_conflict'] or 0:>4} {_f(m['self']):>5} {_f(m['orig']):>5}  {coup}"
+            f" {_f(m['cct']):>5} {_f(m.get('explanation_words'), '.1f'):>5}"
+            f" {_f(m['n_conflict'], 'd'):>4} {_f(m['self']):>5} {_f(m['orig']):>5}  {coup}"
         )
     return "\n".join(lines)
 
