@@ -77,7 +77,15 @@ def build_checkpoint(folder: Path, seed: int = 0) -> Path:
     return tiny.save_checkpoint(model.eval(), tok, folder)
 
 
-def write_probe(folder: Path) -> Path:
+QUESTION = "Is this review positive or negative? Answer with one word."
+
+
+def write_probe(folder: Path, question_first: bool = False) -> Path:
+    """The benchmark probe; ``question_first`` puts the question before the review."""
     path = Path(folder) / "bench.toml"
-    path.write_text(PROBE)
+    text = PROBE
+    if question_first:
+        text = text.replace(f"Review: {{input}}\\n{QUESTION}", f"{QUESTION}\\nReview: {{input}}", 1)
+        assert text != PROBE
+    path.write_text(text)
     return path

@@ -69,6 +69,11 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--no-captum", action="store_true", help="skip Captum (not installed)")
+    ap.add_argument(
+        "--question-first",
+        action="store_true",
+        help="ask the question before the review (shorter tails: the sweep's other prompt shape)",
+    )
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     print(machine())
@@ -76,7 +81,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="inspector-bench-") as tmp:
         t_build, ckpt = timed(smollm.build_checkpoint, Path(tmp) / "smollm2-135m")
         lm = load_checkpoint(ckpt, device=args.device)
-        an = Analyzer(lm, load_probe(smollm.write_probe(Path(tmp))))
+        an = Analyzer(lm, load_probe(smollm.write_probe(Path(tmp), args.question_first)))
     settings = Settings(explain=False)
     text = smollm.INPUT
     units = an.units(text, settings)

@@ -121,6 +121,21 @@ def test_streams_every_variant_once_in_several_chunks(qwen2_an):
         assert torch.equal(rows, out[idx])
 
 
+def test_chunks_are_as_few_as_the_budget_allows_and_even(qwen2_an):
+    # every forward streams all the weights, so a short trailing chunk costs nearly a full one
+    settings = Settings()
+    variants = qwen2_an.variant_ids(TEXT, qwen2_an.units(TEXT, settings), settings)
+    sweeper = Sweeper(qwen2_an.lm.model, qwen2_an.verbs, max_tokens=250)
+    prefix = sweeper.prefix(qwen2_an.ids(TEXT))
+    chunks = []
+    sweeper.score(prefix, variants, on_chunk=lambda idx, rows: chunks.append(list(idx)))
+    sizes = [sweeper.cost(prefix, [variants[i] for i in idx]) for idx in chunks]
+    largest_tail = max(sweeper.cost(prefix, [v]) for v in variants)
+    assert len(chunks) == -(-sum(sizes) // 250) > 1
+    assert max(sizes) - min(sizes) <= largest_tail
+    assert max(sizes) <= 250 + largest_tail / 2
+
+
 def test_cancel_mid_sweep_raises(qwen2_an):
     settings = Settings()
     variants = qwen2_an.variant_ids(TEXT, qwen2_an.units(TEXT, settings), settings)
