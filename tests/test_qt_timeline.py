@@ -188,3 +188,37 @@ def test_another_series_with_the_same_names_replaces_the_list(qtbot, window, run
     copy = shutil.copytree(run_dir, tmp_path / "copy")
     assert window.open_path(copy)
     assert window.timeline.sync_series().root == copy
+
+
+def test_examples_table_shows_each_result_here_sorts_and_opens_the_row(qtbot, window):
+    from inspector.qt.examples_table import DELTA, INDEX, PREDICTED, SORT_ROLE, TOP
+
+    table = window.examples
+    assert table.topLevelItemCount() == len(INPUTS)
+    assert table.isColumnHidden(PREDICTED)  # no timeline yet: no result columns
+    view, _ = _run_dock(qtbot, window)
+    paths = dict(window.checkpoints)
+    window.open_checkpoint(paths["phase1/checkpoint-100"])
+    assert not table.isColumnHidden(PREDICTED) and table.at == "phase1/checkpoint-100"
+    results = view.result.checkpoints[0].examples
+    for row in range(table.topLevelItemCount()):
+        item = table.topLevelItem(row)
+        ex = results[item.data(INDEX, SORT_ROLE)]
+        assert item.text(PREDICTED).startswith(ex.label)
+        assert item.text(DELTA) == f"{max(ex.deltas):.3f}"
+        assert item.text(TOP) in {u.text for u in ex.units}
+
+    table.sortByColumn(DELTA, Qt.SortOrder.DescendingOrder)
+    shown = [float(table.topLevelItem(r).text(DELTA)) for r in range(len(INPUTS))]
+    assert shown == sorted((float(f"{max(ex.deltas):.3f}") for ex in results), reverse=True)
+    first = table.topLevelItem(0).data(INDEX, SORT_ROLE)
+    with qtbot.waitSignal(window.analysis.done, timeout=WAIT):
+        table.setCurrentItem(table.topLevelItem(0))
+    assert window.editor.text() == INPUTS[first].text
+
+    window.open_checkpoint(paths["phase2/checkpoint-300"])  # it failed in the timeline
+    assert table.isColumnHidden(PREDICTED) and table.at is None
+    window.open_checkpoint(paths["phase2/checkpoint-200"])
+    assert table.at == "phase2/checkpoint-200"
+    window.set_settings(window.settings.with_(unit="token"))  # rows were for word units
+    assert table.isColumnHidden(PREDICTED)

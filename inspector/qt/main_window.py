@@ -20,15 +20,17 @@ from PySide6.QtWidgets import (
 from ..core.analysis import torch_threads
 from ..core.cache import ResultCache
 from ..core.errors import InspectorError
+from ..core.example_rows import rows_at
 from ..core.inputs import Example, load_inputs
 from ..core.loading import ModelPool
 from ..core.prefs import Preferences
 from ..core.probe import Probe, load_probe
 from ..core.results import ExampleResult, Settings
 from . import opening, session_io, window_actions
+from .checkpoint_picker import CheckpointPicker
 from .controller import AnalysisController
 from .editor_panel import EditorPanel
-from .pickers import CheckpointPicker, ExamplesList
+from .examples_table import ExamplesTable
 from .prediction_panel import PredictionPanel
 from .probe_editor import ProbeEditor
 from .spans import carry_spans
@@ -107,7 +109,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.picker)
         self.addToolBar(bar)
 
-        self.examples = ExamplesList()
+        self.examples = ExamplesTable()
         self.prediction = PredictionPanel()
         self.probe_editor = ProbeEditor()
         self.examples_dock = self._dock(
@@ -199,7 +201,16 @@ class MainWindow(QMainWindow):
         self.picker.select(path)
         self.status.model.setText(f"{Path(path).name} · loading")
         self.analysis.refresh_all()
+        self.sync_example_results()
         self.changed()
+
+    def sync_example_results(self) -> None:
+        """The examples table's result columns: the last timeline's results here, if they apply."""
+        timeline = getattr(self, "timeline", None)
+        a = self.analysis
+        self.examples.show_results(
+            rows_at(timeline and timeline.result, a.checkpoint, self.inputs, a.probe, a.settings)
+        )
 
     def set_probe(self, probe: Probe) -> None:
         self.analysis.probe = probe
@@ -216,6 +227,7 @@ class MainWindow(QMainWindow):
         if self.probe_editor.text() != probe.source:
             self.probe_editor.load(probe.source, probe.path)
         self.analysis.refresh_all()
+        self.sync_example_results()
         self.changed()
 
     def open_probe(self, path) -> None:
@@ -230,6 +242,7 @@ class MainWindow(QMainWindow):
     def set_settings(self, settings: Settings) -> None:
         self.analysis.settings = settings
         self.analysis.refresh_all()
+        self.sync_example_results()
         self.changed()
 
     def open_inputs(self, path) -> None:
@@ -244,14 +257,13 @@ class MainWindow(QMainWindow):
     def set_inputs(self, examples: list[Example], current: int | None = None) -> None:
         self.inputs = list(examples)
         self.examples.set_examples(self.inputs, current)
+        self.sync_example_results()
         self.changed()
 
     def load_example(self, index: int) -> None:
         if 0 <= index < len(self.inputs):
             self.current_input = index
-            self.examples.blockSignals(True)
-            self.examples.setCurrentRow(index)
-            self.examples.blockSignals(False)
+            self.examples.select(index)
             ex = self.inputs[index]
             self.set_input(ex.text, ex.label)
             self.pin_baseline()

@@ -387,6 +387,8 @@ def install(win) -> None:
     if hasattr(win, "status"):  # the status bar's Cancel stops whatever its progress bar shows
         win.status.cancel_requested.connect(view.cancel)
     win.timeline_dock = dock
+    view.checkpoint_done.connect(lambda _c: win.sync_example_results())
+    view.timeline_done.connect(lambda _r: win.sync_example_results())
     act = QAction("Run &timeline", win)
     act.setShortcut(QKeySequence("Ctrl+T"))
     act.setStatusTip("Analyse every checkpoint of the series on the input set")

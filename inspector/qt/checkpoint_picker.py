@@ -1,4 +1,4 @@
-"""Checkpoint picker (◀ combo ▶) and the examples list of the input set."""
+"""Checkpoint picker: ◀ combo ▶ over the checkpoints of the open series."""
 
 from __future__ import annotations
 
@@ -7,13 +7,9 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QToolButton,
     QWidget,
 )
-
-from ..core.inputs import Example
 
 
 class CheckpointPicker(QWidget):
@@ -67,27 +63,3 @@ class CheckpointPicker(QWidget):
         i, n = self.combo.currentIndex(), self.combo.count()
         self.prev.setEnabled(i > 0)
         self.next.setEnabled(0 <= i < n - 1)
-
-
-class ExamplesList(QListWidget):
-    """The input set; activating a row loads it (and pins it as the baseline)."""
-
-    picked = Signal(int)
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setAccessibleName("Examples")
-        self.currentRowChanged.connect(
-            lambda r: r >= 0 and not self.signalsBlocked() and self.picked.emit(r)
-        )
-
-    def set_examples(self, examples: list[Example], current: int | None = None) -> None:
-        self.blockSignals(True)
-        self.clear()
-        for ex in examples:
-            item = QListWidgetItem(ex.text if ex.label is None else f"{ex.text}   [{ex.label}]")
-            item.setToolTip(ex.text)
-            self.addItem(item)
-        if current is not None and 0 <= current < len(examples):
-            self.setCurrentRow(current)
-        self.blockSignals(False)
