@@ -220,5 +220,12 @@ def test_examples_table_shows_each_result_here_sorts_and_opens_the_row(qtbot, wi
     assert table.isColumnHidden(PREDICTED) and table.at is None
     window.open_checkpoint(paths["phase2/checkpoint-200"])
     assert table.at == "phase2/checkpoint-200"
+    # refilled while sorted by Top Δ: every row still shows its own input's result
+    untrained = view.result.checkpoints[1].examples
+    for row in range(table.topLevelItemCount()):
+        item = table.topLevelItem(row)
+        assert item.text(DELTA) == f"{max(untrained[item.data(INDEX, SORT_ROLE)].deltas):.3f}"
+    shown = [float(table.topLevelItem(r).text(DELTA)) for r in range(len(INPUTS))]
+    assert shown == sorted(shown, reverse=True)
     window.set_settings(window.settings.with_(unit="token"))  # rows were for word units
     assert table.isColumnHidden(PREDICTED)

@@ -67,7 +67,7 @@ class ExamplesTable(QTreeWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         # room for the input and the result columns when the dock is first laid out
-        return QSize(440, super().sizeHint().height())
+        return QSize(400, super().sizeHint().height())
 
     def _on_current(self, item, _previous) -> None:
         if item is not None and not self.signalsBlocked():
@@ -108,6 +108,8 @@ class ExamplesTable(QTreeWidget):
             return
         name, rows = found
         self.setToolTip(f"Results at {name}, from the last timeline run; click a header to sort")
+        # a sorted tree moves an item as soon as its sort column changes: refill unsorted
+        self.setSortingEnabled(False)
         for row in range(self.topLevelItemCount()):
             item = self.topLevelItem(row)
             r = rows[item.data(INDEX, SORT_ROLE)]
@@ -116,6 +118,7 @@ class ExamplesTable(QTreeWidget):
             _set(item, TOP, r.top_unit or "", sort=r.top_unit)
             _set(item, DELTA, "" if r.top_delta is None else f"{r.top_delta:.3f}", r.top_delta)
             _set(item, HIT, "" if r.hit is None else f"{r.hit:.0f}", sort=r.hit)
+        self.setSortingEnabled(True)
 
 
 def _set(item: QTreeWidgetItem, col: int, text, sort=...) -> None:
