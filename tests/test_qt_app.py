@@ -47,11 +47,13 @@ def test_first_launch_builds_the_demo_in_the_worker_then_opens_it(
             progress(i, 3, "training the demo")
         return tiny_demo
 
-    monkeypatch.setitem(
-        sys.modules, "inspector.demo.series", types.SimpleNamespace(build_demo=build_demo)
+    fake = types.SimpleNamespace(
+        build_demo=build_demo, demo_root=lambda: tiny_demo, is_complete=lambda root: False
     )
+    monkeypatch.setitem(sys.modules, "inspector.demo.series", fake)
     with qtbot.waitSignal(window.analysis.done, timeout=WAIT):
         open_demo(window)
+        assert "Building the demo series on first launch" in window.banner.label.text()
     assert calls and calls[0] != threading.get_ident()  # built on the worker thread
     assert [n for n, _p in window.checkpoints] == ["checkpoint-10", "checkpoint-20"]
     assert window.current_checkpoint().endswith("checkpoint-20")
@@ -66,6 +68,19 @@ def test_first_launch_builds_the_demo_in_the_worker_then_opens_it(
     assert window.current_checkpoint().endswith("checkpoint-10")
     assert sig.args[0].checkpoint.endswith("checkpoint-10")
     assert sig.args[0].result.input == "the staff was great"
+
+
+def test_a_built_demo_opens_without_the_first_launch_message(qtbot, window, tiny_demo, monkeypatch):
+    from inspector.app import open_demo
+
+    fake = types.SimpleNamespace(
+        build_demo=lambda **_kw: tiny_demo, demo_root=lambda: tiny_demo, is_complete=lambda r: True
+    )
+    monkeypatch.setitem(sys.modules, "inspector.demo.series", fake)
+    with qtbot.waitSignal(window.analysis.done, timeout=WAIT):
+        open_demo(window)
+        assert "first launch" not in window.banner.label.text()
+    assert window.current_checkpoint().endswith("checkpoint-20")
 
 
 def test_probe_editor_validates_in_place_and_applies(qtbot, window, tiny_demo):
