@@ -39,8 +39,8 @@ from .status import MessageBanner, StatusWidgets
 from .worker import Worker
 
 log = logging.getLogger(__name__)
-AUTOSAVE_MS = 500
-PAINT_MS = 120  # streaming results are painted at most this often  # a kill -9 loses at most the edit made in the last half second
+AUTOSAVE_MS = 500  # a kill -9 loses at most the edit made in the last half second
+PAINT_MS = 120  # streaming results are painted at most this often
 
 
 class MainWindow(QMainWindow):
