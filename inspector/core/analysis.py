@@ -235,9 +235,8 @@ class Analyzer:
         }
         if result.gold is not None:
             out["correct"] = 1.0 if result.label == result.gold else 0.0
-        out.update(
-            dict.fromkeys(EXPLANATION_METRICS)
-        )  # stable keys (DESIGN §7), null if unexplained
+        # stable keys (DESIGN §7): null when there is no explanation
+        out.update(dict.fromkeys(EXPLANATION_METRICS))
         if result.explanation is not None:
             k = result.predicted
             filler = settings.filler_or_none

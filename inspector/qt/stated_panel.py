@@ -17,19 +17,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.analysis import EXPLANATION_METRICS
 from ..core.metrics import METRIC_HELP
 from ..core.results import ExampleResult
 from .delta_chart import DeltaChart
 from .status import set_text
 
-SHOWN_METRICS = (
-    "hit_at_1",
-    "rank",
-    "cited_mass",
-    "comprehensiveness",
-    "sufficiency",
-    "explanation_words",
-)
 TITLES = {
     "hit_at_1": "Hit@1",
     "rank": "rank",
@@ -88,7 +81,7 @@ class StatedPanel(QWidget):
         split.setSizes([300, 500])
         self.metrics_grid = QGridLayout()
         self.metric_labels: dict[str, QLabel] = {}
-        for col, key in enumerate(SHOWN_METRICS + ("cf_f1",)):
+        for col, key in enumerate((*EXPLANATION_METRICS, "cf_f1")):
             lab = QLabel(f"{TITLES[key]} —")
             lab.setToolTip(METRIC_HELP.get(key, "precision/recall/F1 of stated vs measured flips"))
             self.metrics_grid.addWidget(lab, 0, col)
