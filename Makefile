@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(PIP) install -q -e ".[bench]"
 	HF_HUB_OFFLINE=1 $(PY) benchmarks/sweep.py
 	HF_HUB_OFFLINE=1 $(PY) benchmarks/sweep.py --question-first
+	HF_HUB_OFFLINE=1 $(PY) benchmarks/stall.py
 
 # A onedir bundle with CPU torch in dist/inspector/ (~11 min on 2 busy cores, 1.0 GB; not in `make test`).
 PACKAGE_STAMP := $(VENV)/.installed-package

@@ -136,6 +136,23 @@ def test_chunks_are_as_few_as_the_budget_allows_and_even(qwen2_an):
     assert max(sizes) <= 250 + largest_tail / 2
 
 
+def test_sweep_time_is_estimated_from_the_forwards_it_will_run(qwen2_an):
+    settings = Settings()
+    variants = qwen2_an.variant_ids(TEXT, qwen2_an.units(TEXT, settings), settings)
+    sweeper = Sweeper(qwen2_an.lm.model, qwen2_an.verbs, max_tokens=250)
+    prefix = sweeper.prefix(qwen2_an.ids(TEXT))
+    assert sweeper.estimate(prefix, variants) > 0  # timed from the prompt's own pass
+    chunks = []
+    sweeper.score(prefix, variants, on_chunk=lambda idx, rows: chunks.append(list(idx)))
+    sizes = [sweeper.cost(prefix, [variants[i] for i in idx]) for idx in chunks]
+    # forwards that cost 0.1 s plus 2 ms a token: an edit's 3-token pass (0.106 s) must not
+    # make the sweep look like 0.106 / 3 s per token, 25 s for 700 tokens
+    sweeper._timed.clear()
+    sweeper._timed.extend([(1, 0.102), (3, 0.106), (54, 0.208)])
+    expected = sum(0.1 + 0.002 * n for n in sizes)
+    assert sweeper.estimate(prefix, variants) == pytest.approx(expected, rel=1e-3)
+
+
 def test_cancel_mid_sweep_raises(qwen2_an):
     settings = Settings()
     variants = qwen2_an.variant_ids(TEXT, qwen2_an.units(TEXT, settings), settings)

@@ -169,10 +169,9 @@ class Analyzer:
         return result
 
     def _estimate(self, result: ExampleResult, prefix, variants, task: TaskState) -> None:
-        """Tokens and seconds the sweep will take, from the rate of the prompt's own pass."""
+        """Tokens and seconds the sweep will take, from this model's recent forwards."""
         tokens = self.sweeper.cost(prefix, variants)
-        rate = max(prefix.computed, 1) / max(result.seconds["prediction"], 1e-3)
-        seconds = tokens / rate  # batched tails run faster per token: an upper estimate
+        seconds = self.sweeper.estimate(prefix, variants) or 0.0
         result.seconds["sweep_estimate"] = seconds
         n = len(variants)
         task.progress(0, n, f"sweeping {n} units (≈{_duration(seconds)})")

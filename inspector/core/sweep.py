@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import inspect
 import logging
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,6 +27,7 @@ ChunkFn = Callable[[list[int], torch.Tensor], None]
 # KV caches of recent prompts kept for reuse: while a user edits, the next prompt shares
 # its head with one of the last few (undo/redo goes back to an older one).
 _RECENT = 3
+_TIMED = 32  # recent forwards (tokens, seconds) that time estimates are fitted to
 
 
 @dataclass
@@ -92,6 +95,7 @@ class Sweeper:
         self.packable = self._config_allows_packing()
         self._checked = False  # the packed path is verified once per model, on the first prefix
         self._recent: list[Prefix] = []  # the sweep, explanation and edited prompts of late
+        self._timed: deque[tuple[int, float]] = deque(maxlen=_TIMED)
         # transformers 5.x renamed past_key_values to cache; accept both.
         params = inspect.signature(model.forward).parameters
         self._cache_kw = "cache" if "cache" in params else "past_key_values"
@@ -121,7 +125,9 @@ class Sweeper:
         return self._remember(prefix)
 
     def _plain_prefix(self, ids: list[int]) -> Prefix:
+        t0 = time.perf_counter()
         out = self.model(torch.tensor([ids], device=self.device), use_cache=True, logits_to_keep=1)
+        self._timed.append((len(ids), time.perf_counter() - t0))
         cache = getattr(out, "cache", None) or out.past_key_values
         kv = [(layer.keys, layer.values) for layer in cache.layers]
         first = torch.log_softmax(out.logits[0, -1].float(), -1)
@@ -173,7 +179,9 @@ class Sweeper:
         if not self.packable:
             for i, seq in enumerate(variants):
                 task.check()
+                t0 = time.perf_counter()
                 out[i] = naive_scores(self.model, [seq], self.verbs)[0]
+                self._timed.append((len(seq), time.perf_counter() - t0))
                 if on_chunk:
                     on_chunk([i], out[i : i + 1])
             return out
@@ -210,6 +218,31 @@ class Sweeper:
         if not self.packable:
             return sum(len(v) for v in variants)
         return sum(self._cost(self._item(prefix.ids, v)) for v in variants)
+
+    def estimate(self, prefix: Prefix, variants: list[list[int]]) -> float | None:
+        """Seconds a sweep of ``variants`` will take, from this model's recent forwards.
+
+        A forward costs a floor (streaming the weights) plus a price per token, so both
+        are fitted: scaling the prompt's own short pass by tokens alone overestimated a
+        sweep after an edit near the end of an input by 14×. None before any forward.
+        """
+        fit = _fit(self._timed)
+        if fit is None:
+            return None
+        floor, per_token = fit
+        return sum(floor + per_token * n for n in self._plan(prefix, variants))
+
+    def _plan(self, prefix: Prefix, variants: list[list[int]]) -> list[int]:
+        """Tokens of each forward a sweep of ``variants`` will run."""
+        if not self.packable:
+            return [len(v) for v in variants]
+        items = [self._item(prefix.ids, v) for v in variants]
+        pending, sizes = list(range(len(items))), []
+        while pending:
+            chunk = self._take_chunk(items, pending)
+            sizes.append(sum(self._cost(items[i]) for i in chunk))
+            del pending[: len(chunk)]
+        return sizes
 
     def _cost(self, item: _Item) -> int:
         return len(item.tail) + sum(len(self.verbs.ids[v]) - 1 for v in self.verbs.multi)
@@ -270,6 +303,7 @@ class Sweeper:
         past = (
             DynamicCache(ddp_cache_data=_visible(prefix.kv, n_cache)) if n_cache else DynamicCache()
         )
+        t0 = time.perf_counter()
         with torch.inference_mode():
             out = self.model(
                 input_ids=torch.tensor([tokens], device=self.device),
@@ -280,6 +314,7 @@ class Sweeper:
                 logits_to_keep=torch.tensor(keep, device=self.device),
             )
             lps = torch.log_softmax(out.logits[0].float(), -1).cpu()
+        self._timed.append((n_new, time.perf_counter() - t0))
         return lps, slots, getattr(out, "cache", None) or out.past_key_values
 
     def _read(self, lps, slot, prefix: Prefix) -> torch.Tensor:
@@ -292,3 +327,23 @@ class Sweeper:
                 total += lps[pos, vids[k + 1]].item()
             row[vi] = total
         return row
+
+
+def _fit(timed) -> tuple[float, float] | None:
+    """(floor, seconds per token) of ``seconds = floor + per_token * tokens``, least squares.
+
+    With one size of forward only, or a fit that makes no sense (noise can give a
+    negative floor or slope), every second is charged to the tokens: an upper estimate.
+    """
+    if not timed:
+        return None
+    ns = [float(n) for n, _ in timed]
+    ts = [t for _, t in timed]
+    mean_n, mean_t = sum(ns) / len(ns), sum(ts) / len(ts)
+    var = sum((n - mean_n) ** 2 for n in ns)
+    if var > 0:
+        slope = sum((n - mean_n) * (t - mean_t) for n, t in zip(ns, ts, strict=True)) / var
+        floor = mean_t - slope * mean_n
+        if slope > 0 and floor >= 0:
+            return floor, slope
+    return 0.0, max(t / max(n, 1.0) for n, t in zip(ns, ts, strict=True))

@@ -36,18 +36,23 @@ class DeltaChart(QWidget):
         self.cited_marks: list[int] = []
         self._words: list[str] | None = None
         self._top = None
+        self._shown: tuple | None = None
 
     def display(self, result: ExampleResult | None) -> None:
         deltas = result.deltas if result is not None else []
         units = result.units if result is not None else []
         flips = result.flips if result is not None else []
         cited = [i for i in (result.cited if result else []) if i < len(deltas)]
+        words = [u.text[:10] for u in units]
+        shown = (list(deltas), list(flips), cited, words)
+        if shown == self._shown:
+            return  # the sweep's last batch and the finished result draw the same bars
+        self._shown = shown
         xs = list(range(len(deltas)))
         brushes = [pg.mkBrush(*(FLIP if f else BAR)) for f in flips]
         self.bars.setOpts(x=xs, height=deltas, width=0.7, brushes=brushes)
         self.marks.setData(x=cited, y=[deltas[i] + 0.04 for i in cited])
         self.heights, self.cited_marks = list(deltas), cited
-        words = [u.text[:10] for u in units]
         if words != self._words:  # axis and range only change with the units, not per batch
             self._words = words
             self.plot.getAxis("bottom").setTicks([list(enumerate(words))])

@@ -40,6 +40,7 @@ class PredictionPanel(QWidget):
         self._labels: list[str] = []
         self._rows: list[tuple[QLabel, QProgressBar, QProgressBar]] = []
         self.edit_shift: float | None = None
+        self._shown: list | None = None
 
     def _ensure_rows(self, labels: list[str]) -> None:
         if labels == self._labels:
@@ -66,6 +67,20 @@ class PredictionPanel(QWidget):
         bar.setToolTip("" if p is None else f"{what} p = {p:.4f}")
 
     def display(self, current: ExampleResult | None, baseline: ExampleResult | None) -> None:
+        shown = [
+            (list(r.labels), list(r.probs)) if r is not None else None for r in (current, baseline)
+        ]
+        if shown == self._shown:
+            return  # a streamed batch of units leaves the prediction as it is
+        self._shown = shown
+        # QProgressBar.setValue repaints at once; four synchronous repaints became one
+        self.setUpdatesEnabled(False)
+        try:
+            self._display(current, baseline)
+        finally:
+            self.setUpdatesEnabled(True)
+
+    def _display(self, current: ExampleResult | None, baseline: ExampleResult | None) -> None:
         if current is None or not current.probs:
             for _name, edited, base in self._rows:
                 self._set(edited, None, "edited")
