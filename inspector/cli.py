@@ -49,6 +49,7 @@ def _settings(args):
         max_units=args.max_units,
         explain=not args.no_explain,
         counterfactual=args.counterfactual,
+        word_forms=args.word_forms,
         sample=args.sample,
         seed=args.seed,
     )
@@ -159,6 +160,11 @@ def _add_analysis_options(p) -> None:
         "--counterfactual",
         action="store_true",
         help="also ask the model, per unit, whether removing it changes its answer",
+    )
+    p.add_argument(
+        "--word-forms",
+        action="store_true",
+        help="an explanation cites a unit also by an inflected form (refunds, refunded for refund)",
     )
     p.add_argument(
         "--sample", action="store_true", help="sample explanations instead of greedy decoding"

@@ -148,6 +148,18 @@ def test_explanation_is_reused_when_only_sweep_settings_change(analyzer):
     assert b.explanation.text == a.explanation.text
 
 
+def test_word_forms_let_the_explanation_cite_an_inflected_unit(analyzer):
+    # the keyword model explains a positive answer with "good good good good"
+    plain = analyzer.analyze("the goods was great")
+    forms = analyzer.analyze("the goods was great", Settings(word_forms=True))
+    assert "good" in forms.explanation.text.split()
+    assert plain.cited == [] and plain.metrics["cited_mass"] == 0.0
+    assert [forms.units[i].text for i in forms.cited] == ["goods"]
+    assert forms.metrics["hit_at_1"] == 0.0  # the keyword "great" drives the answer, not "goods"
+    assert forms.metrics["cited_mass"] > 0
+    assert forms.explanation.text == plain.explanation.text  # read again, not regenerated
+
+
 def test_empty_input_is_a_clear_error(analyzer):
     with pytest.raises(InputError, match="empty"):
         analyzer.analyze("   ")

@@ -114,3 +114,15 @@ def test_bad_max_units_and_unwritable_json_exit_2(keyword_model, sentiment_probe
     assert main(_analyze(keyword_model, sentiment_probe, "--json", str(out))) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and str(out) in err[0] and "cannot write" in err[0]
+
+
+def test_word_forms_flag_is_recorded_and_cites_inflections(keyword_model, sentiment_probe, capsys):
+    args = _analyze(keyword_model, sentiment_probe, "--json", "-")
+    args[args.index("great staff")] = "the goods was great"
+    assert main([*args, "--word-forms"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["settings"]["word_forms"] is True
+    assert [d["units"][i]["text"] for i in d["explanation"]["cited"]] == ["goods"]
+    assert main(args) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["settings"]["word_forms"] is False and d["explanation"]["cited"] == []

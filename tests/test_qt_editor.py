@@ -158,6 +158,35 @@ def test_no_event_loop_stall_during_a_sweep(qtbot, window, capsys):
     assert min(stalls) < 50
 
 
+def test_cite_word_forms_marks_an_inflected_unit(qtbot, window):
+    text = "the goods was great"
+    with qtbot.waitSignal(
+        window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, text)
+    ):
+        window.set_input(text)
+    assert window.stated.chart.cited_marks == []
+    with qtbot.waitSignal(
+        window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, text)
+    ):
+        window.forms_action.trigger()
+    assert window.settings.word_forms
+    assert window.stated.chart.cited_marks == [1]
+    assert [u.text for u, _d, cited in window.editor.painted if cited] == ["goods"]
+    assert window.stated.stated.toPlainText() == "“good good good good”\ncites [goods]"
+    assert window.stated._html.count(">good</span>") == 4
+    # the choice is part of the session: a restored window has it on, menu check included
+    from inspector.core.prefs import Preferences
+    from inspector.qt import session_io
+    from inspector.qt.main_window import MainWindow
+
+    saved = session_io.capture(window)
+    other = MainWindow(prefs=Preferences(device="cpu"), autosave=False)
+    qtbot.addWidget(other)
+    session_io.restore(other, saved)
+    assert other.settings.word_forms and other.forms_action.isChecked()
+    other.worker.shutdown()
+
+
 def test_worker_exception_shows_a_message_and_the_app_goes_on(qtbot, window):
     def broken(pool, task, emit):
         raise RuntimeError("something deep in the model broke")

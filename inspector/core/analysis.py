@@ -201,7 +201,8 @@ class Analyzer:
             while len(self._explanations) > 256:
                 self._explanations.popitem(last=False)
         cached = self._explanations[key]
-        return Explanation(cached.text, cited_units(cached.text, units), cached.n_tokens)
+        cited = cited_units(cached.text, units, settings.word_forms)
+        return Explanation(cached.text, cited, cached.n_tokens)
 
     def counterfactual(
         self, text: str, result: ExampleResult, settings: Settings, task=None

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import torch
 
 from .tasks import TaskState, ensure_task
-from .units import Unit
+from .units import WORD_RE, Unit
 
 
 @dataclass
@@ -22,19 +22,85 @@ class Explanation:
         return len(self.text.split())
 
 
-def _norm(s: str) -> str:
-    return s.casefold().strip()
+_POSSESSIVE = re.compile(r"['’]s?$")
+_DOUBLED = re.compile(r"([^aeiouylsz])\1$")
+# (suffix, what replaces it): the inflections a plain base word may carry
+_INFLECTIONS = (
+    ("ies", "y"),
+    ("ied", "y"),
+    ("es", ""),
+    ("s", ""),
+    ("ed", ""),
+    ("d", ""),
+    ("ing", ""),
+    ("ing", "e"),
+)
 
 
-def cited_units(explanation: str, units: list[Unit]) -> list[int]:
-    """Units named in the explanation: case-insensitive whole-word match."""
-    said = _norm(explanation)
+def base_forms(word: str) -> frozenset[str]:
+    """The word and the bases it may inflect: refunds, refunded, refunding → refund.
+
+    Two words match when their sets meet. Suffix rules, not a dictionary: a base keeps
+    three letters and a vowel, and rules like these still join some unrelated words
+    (hat and hated, new and news), which is why matching word forms is opt-in.
+    """
+    w = _POSSESSIVE.sub("", word.casefold()) or word.casefold()
+    out = {w}
+    for suffix, repl in _INFLECTIONS:
+        if not w.endswith(suffix) or w.endswith("ss"):
+            continue
+        base = w[: len(w) - len(suffix)] + repl
+        if len(base) >= 3 and re.search("[aeiouy]", base):
+            out.add(base)
+            if suffix in ("ed", "ing"):
+                out.add(_DOUBLED.sub(r"\1", base))  # stopped, stopping → stop
+    return frozenset(out)
+
+
+def _spans(text: str, words: list[str], word_forms: bool) -> list[list[tuple[int, int]]]:
+    """Per word (or phrase) in ``words``, where ``text`` names it, as character spans."""
+    if not word_forms:
+        return [
+            [
+                m.span()
+                for m in re.finditer(r"(?<!\w)" + re.escape(w) + r"(?!\w)", text, re.IGNORECASE)
+            ]
+            if w
+            else []
+            for w in map(str.strip, words)
+        ]
+    found = list(WORD_RE.finditer(text))
+    forms = [base_forms(m.group()) for m in found]
     out = []
-    for i, unit in enumerate(units):
-        word = _norm(unit.text)
-        if word and re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", said):
-            out.append(i)
+    for phrase in words:
+        want = [base_forms(w) for w in WORD_RE.findall(phrase)]
+        n = len(want)
+        out.append(
+            [
+                (found[i].start(), found[i + n - 1].end())
+                for i in range(len(forms) - n + 1)
+                if n and all(forms[i + k] & want[k] for k in range(n))
+            ]
+        )
     return out
+
+
+def cited_units(explanation: str, units: list[Unit], word_forms: bool = False) -> list[int]:
+    """Units named in the explanation: case-insensitive whole words (or their word forms)."""
+    spans = _spans(explanation, [u.text for u in units], word_forms)
+    return [i for i, found in enumerate(spans) if found]
+
+
+def cited_spans(
+    explanation: str, words: list[str], word_forms: bool = False
+) -> list[tuple[int, int]]:
+    """Where the explanation names any of ``words``; a longer match wins an overlap."""
+    found = [span for spans in _spans(explanation, words, word_forms) for span in spans]
+    taken: list[tuple[int, int]] = []
+    for s, e in sorted(found, key=lambda span: span[0] - span[1]):
+        if all(e <= a or s >= b for a, b in taken):
+            taken.append((s, e))
+    return sorted(taken)
 
 
 class _StopOnCancel:

@@ -20,6 +20,7 @@ class Settings:
     max_units: int = 256
     explain: bool = True
     counterfactual: bool = False
+    word_forms: bool = False  # cite "refunds" for the unit "refund" (explanation.base_forms)
     sample: bool = False
     seed: int = 0
     max_new_tokens: int | None = None  # None: the probe's

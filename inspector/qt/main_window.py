@@ -316,7 +316,7 @@ class MainWindow(QMainWindow):
         result = self.analysis.current
         shown = result if (result is not None and result.input == self.editor.text()) else None
         self.editor.show_result(shown)
-        self.stated.display(shown, self.settings.counterfactual)
+        self.stated.display(shown, self.settings.counterfactual, self.settings.word_forms)
         self._paint_prediction()
 
     def _paint_prediction(self) -> None:

@@ -95,6 +95,8 @@ def _sync_setting_actions(win) -> None:
         win.unit_actions[st.unit].setChecked(True)
     if hasattr(win, "cf_action"):
         win.cf_action.setChecked(st.counterfactual)
+    if hasattr(win, "forms_action"):
+        win.forms_action.setChecked(st.word_forms)
 
 
 def restore_last(win) -> bool:

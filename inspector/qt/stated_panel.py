@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import re
 
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.analysis import EXPLANATION_METRICS
+from ..core.explanation import cited_spans
 from ..core.metrics import METRIC_HELP
 from ..core.results import ExampleResult
 from .delta_chart import DeltaChart
@@ -36,23 +36,15 @@ TITLES = {
 }
 
 
-def highlight_cited(text: str, words: list[str]) -> str:
-    """HTML of ``text`` with each cited word marked (same whole-word match as the core)."""
-    if not words:
-        return html.escape(text)
-    pattern = re.compile(
-        "|".join(
-            r"(?<!\w)" + re.escape(w) + r"(?!\w)" for w in sorted(set(words), key=len, reverse=True)
-        ),
-        re.IGNORECASE,
-    )
+def highlight_cited(text: str, words: list[str], word_forms: bool = False) -> str:
+    """HTML of ``text`` with each cited word marked (the core's own match)."""
     out, pos = [], 0
-    for m in pattern.finditer(text):
-        out.append(html.escape(text[pos : m.start()]))
+    for start, end in cited_spans(text, words, word_forms):
+        out.append(html.escape(text[pos:start]))
         out.append(
-            f'<span style="background:#cfe0fb;color:#0b3d91;font-weight:bold">{html.escape(m.group())}</span>'
+            f'<span style="background:#cfe0fb;color:#0b3d91;font-weight:bold">{html.escape(text[start:end])}</span>'
         )
-        pos = m.end()
+        pos = end
     out.append(html.escape(text[pos:]))
     return "".join(out)
 
@@ -97,7 +89,12 @@ class StatedPanel(QWidget):
         lay.addLayout(row)
         lay.addWidget(self.cf_table, 1)
 
-    def display(self, result: ExampleResult | None, counterfactual_mode: bool = False) -> None:
+    def display(
+        self,
+        result: ExampleResult | None,
+        counterfactual_mode: bool = False,
+        word_forms: bool = False,
+    ) -> None:
         self.chart.display(result)
         if result is None or result.explanation is None:
             waiting = result is not None and result.probs and not result.metrics
@@ -106,7 +103,7 @@ class StatedPanel(QWidget):
             words = [result.units[i].text for i in result.cited]
             cites = ", ".join(f"[{html.escape(w)}]" for w in words) or "no unit of the input"
             self._set_html(
-                f"<p>“{highlight_cited(result.explanation.text, words)}”</p>"
+                f"<p>“{highlight_cited(result.explanation.text, words, word_forms)}”</p>"
                 f"<p style='color:#555'>cites {cites}</p>"
             )
         metrics = result.metrics if result is not None else {}

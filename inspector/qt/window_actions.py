@@ -207,6 +207,15 @@ def _run(win) -> None:
         "Also ask, per unit, whether removing it changes the answer",
         checkable=True,
     )
+    win.forms_action = _act(
+        win,
+        "Run",
+        "Cite &word forms",
+        lambda on: win.set_settings(win.settings.with_(word_forms=on)),
+        None,
+        'An explanation that says "refunds" or "refunded" cites the unit "refund"',
+        checkable=True,
+    )
     _act(
         win,
         "Run",

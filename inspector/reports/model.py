@@ -48,7 +48,8 @@ def collect_provenance(timeline: dict, device: str = "auto", created: str | None
         "inputs_hash": timeline.get("inputs_hash"),
         "ablation": {k: settings.get(k) for k in ("unit", "ablation", "filler", "max_units")},
         "generation": {
-            k: settings.get(k) for k in ("explain", "counterfactual", "sample", "max_new_tokens")
+            k: settings.get(k)
+            for k in ("explain", "counterfactual", "word_forms", "sample", "max_new_tokens")
         },
         "seed": settings.get("seed"),
     }
