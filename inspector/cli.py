@@ -79,10 +79,10 @@ def print_example(d: dict, out=None) -> None:
     if d.get("explanation"):
         print(f"explanation: {d['explanation']['text']!r}", file=out)
     m = d.get("metrics", {})
-    from .core.analysis import EXPLANATION_METRICS
+    from .core.analysis import COUNTERFACTUAL_METRICS, EXPLANATION_METRICS
 
     # explanation_words sits beside the cited metrics: long explanations cite more by chance
-    keys = (*EXPLANATION_METRICS, "cf_f1")
+    keys = (*EXPLANATION_METRICS, *COUNTERFACTUAL_METRICS)
     print("metrics: " + "  ".join(f"{k} {_fmt(m[k])}" for k in keys if k in m), file=out)
     for note in d.get("notes", []):
         print(f"note: {note}", file=out)

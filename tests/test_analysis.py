@@ -79,7 +79,8 @@ def test_counterfactual_mode(keyword_model, sentiment_probe):
     probe = parse_probe(
         sentiment_probe.read_text()
         + '[counterfactual]\nprompt = "review : {input} . drop {unit} ?"\n'
-        'yes = ["good"]\nno = ["bad"]\n'
+        'label_prompt = "review : {input} . drop {unit} . answer :"\n'
+        'yes = ["bad"]\nno = ["good"]\n'
     )
     an = Analyzer(load_checkpoint(keyword_model), probe)
     r = an.analyze("the staff was great", Settings(counterfactual=True))
@@ -89,6 +90,15 @@ def test_counterfactual_mode(keyword_model, sentiment_probe):
     if any(stated):
         assert r.metrics["cf_precision"] == pytest.approx(tp / sum(stated))
     assert r.metrics["cf_recall"] == pytest.approx(tp / sum(r.flips))
+    # the new label is asked only where the model says the answer would change
+    for c, probs in zip(r.counterfactual, r.unit_probs, strict=True):
+        assert c["measured_label"] == r.labels[probs.index(max(probs))]
+        assert (c["stated_label"] in r.labels) if c["stated_flip"] else c["stated_label"] is None
+    both = [c for c in r.counterfactual if c["stated_flip"] and c["measured_flip"]]
+    # this model says every removal would change its answer, and then names its current label
+    assert both and all(c["stated_label"] == r.label for c in both)
+    match = sum(c["stated_label"] == c["measured_label"] for c in both) / len(both)
+    assert r.metrics["cf_label_match"] == pytest.approx(match)
 
 
 def test_counterfactual_without_usable_yes_no_keeps_the_sweep_and_says_why(analyzer):

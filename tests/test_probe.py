@@ -40,6 +40,17 @@ def test_design_example_parses():
         (('negative = "Negative"', 'negative = "positive"'), "used by both"),
         (("[labels]", "[labelz]"), "unknown field 'labelz'"),
         (('name = "review sentiment"', 'name = "review'), "not valid TOML"),
+        (
+            (
+                "max_new_tokens = 24",
+                'max_new_tokens = 24\n[counterfactual]\nlabel_prompt = "{input}?"',
+            ),
+            "counterfactual.label_prompt: must contain {unit}",
+        ),
+        (
+            ("max_new_tokens = 24", 'max_new_tokens = 24\n[counterfactual]\nlabel_promt = "x"'),
+            "unknown field 'label_promt'",
+        ),
     ],
 )
 def test_mistakes_name_the_field(mutation, message):

@@ -187,6 +187,47 @@ def test_cite_word_forms_marks_an_inflected_unit(qtbot, window):
     other.worker.shutdown()
 
 
+def test_counterfactual_mode_shows_stated_and_measured_flips_and_labels(
+    qtbot, window, sentiment_probe, tmp_path
+):
+    probe = tmp_path / "cf.toml"
+    probe.write_text(
+        sentiment_probe.read_text()
+        + '[counterfactual]\nprompt = "review : {input} . drop {unit} ?"\n'
+        'label_prompt = "review : {input} . drop {unit} . answer :"\n'
+        'yes = ["bad"]\nno = ["good"]\n'
+    )
+    window.open_probe(probe)
+    text = "the staff was great"
+    with qtbot.waitSignal(
+        window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, text)
+    ):
+        window.set_input(text)
+    assert window.stated.cf_table.isHidden()
+    with qtbot.waitSignal(
+        window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, text)
+    ):
+        window.cf_action.trigger()
+    table, result = window.stated.cf_table, window.analysis.current
+    assert not table.isHidden() and table.rowCount() == 4
+    rows = [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(4)]
+    assert [row[0] for row in rows] == text.split()
+    for row, c in zip(rows, result.counterfactual, strict=True):
+        assert row[2:] == [
+            "yes" if c["stated_flip"] else "no",
+            "yes" if c["measured_flip"] else "no",
+            c["stated_label"] or "—",
+            c["measured_label"],
+        ]
+    assert rows[3][3:] == [
+        "yes",
+        "positive",
+        "negative",
+    ]  # "great" flips it; the model says it stays
+    label = window.stated.metric_labels["cf_label_match"]
+    assert not label.isHidden() and label.text() == "CF label <b>0.00</b>"
+
+
 def test_worker_exception_shows_a_message_and_the_app_goes_on(qtbot, window):
     def broken(pool, task, emit):
         raise RuntimeError("something deep in the model broke")

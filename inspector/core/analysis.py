@@ -35,6 +35,8 @@ EXPLANATION_METRICS = (
     "sufficiency",
     "explanation_words",
 )
+# shown beside them in counterfactual mode (cf_precision and cf_recall are in the JSON too)
+COUNTERFACTUAL_METRICS = ("cf_f1", "cf_label_match")
 LONG_SWEEP_S = 15.0  # estimates above this are told to the user before the sweep starts
 
 
@@ -207,7 +209,11 @@ class Analyzer:
     def counterfactual(
         self, text: str, result: ExampleResult, settings: Settings, task=None
     ) -> list[dict]:
-        """Ask, per unit, whether removing it would change the answer; score yes/no by log-prob."""
+        """Ask, per unit, whether removing it would change the answer, and to which label.
+
+        Yes/no and the labels are read by log-prob; the new label is asked only where
+        the answer is yes (a "no" states the current label).
+        """
         if not result.units:
             return []
         if self._cf_verbs is None:
@@ -222,10 +228,30 @@ class Analyzer:
         ]
         prefix = sweeper.prefix(seqs[0])
         p_yes = label_probs(sweeper.score(prefix, seqs, task), self._cf_verbs)[:, 0].tolist()
+        said = [i for i, p in enumerate(p_yes) if p > 0.5]
+        stated = dict(zip(said, self._stated_labels(text, result, said, task), strict=True))
         return [
-            {"unit": i, "p_yes": p, "stated_flip": p > 0.5, "measured_flip": f}
+            {
+                "unit": i,
+                "p_yes": p,
+                "stated_flip": p > 0.5,
+                "measured_flip": f,
+                "stated_label": stated.get(i),
+                "measured_label": result.labels[_argmax(result.unit_probs[i])],
+            }
             for i, (p, f) in enumerate(zip(p_yes, result.flips, strict=True))
         ]
+
+    def _stated_labels(self, text: str, result: ExampleResult, units: list[int], task) -> list[str]:
+        if not units:
+            return []
+        sweeper = Sweeper(self.lm.model, self.verbs, self.sweeper.max_tokens)
+        prompt = self.probe.counterfactual_label_prompt
+        seqs = [
+            self.ids(text, prompt, unit=result.units[i].text, label=result.label) for i in units
+        ]
+        probs = label_probs(sweeper.score(sweeper.prefix(seqs[0]), seqs, task), self.verbs)
+        return [result.labels[_argmax(row)] for row in probs.tolist()]
 
     def metrics(self, text: str, result: ExampleResult, settings: Settings, prefix) -> dict:
         deltas, cited = result.deltas, result.cited
@@ -260,7 +286,12 @@ class Analyzer:
         if result.counterfactual:
             pr = M.prf([c["stated_flip"] for c in result.counterfactual], result.flips)
             out.update(cf_precision=pr["precision"], cf_recall=pr["recall"], cf_f1=pr["f1"])
+            out["cf_label_match"] = M.label_match(result.counterfactual)
         return out
+
+
+def _argmax(row) -> int:
+    return max(range(len(row)), key=row.__getitem__)
 
 
 def _duration(seconds: float) -> str:

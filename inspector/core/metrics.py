@@ -23,6 +23,8 @@ METRIC_HELP = {
     "orig": "share of the conflict set whose explanation names the reference checkpoint's top-Δ unit",
     "n_conflict": "inputs whose top-Δ unit differs from the reference checkpoint's",
     "explanation_words": "mean explanation length in words (long explanations cite more by chance)",
+    "cf_label_match": "of the units whose removal flips the answer and that the model says would, "
+    "the share where it names the label the answer flips to",
 }
 
 
@@ -94,3 +96,11 @@ def point_biserial(values: Sequence[float], flags: Sequence[bool]) -> float | No
 def mean(values) -> float | None:
     vals = [v for v in values if v is not None]
     return sum(vals) / len(vals) if vals else None
+
+
+def label_match(rows: Sequence[dict]) -> float | None:
+    """Share of stated-and-measured flips whose stated new label is the measured one."""
+    both = [r for r in rows if r["stated_flip"] and r["measured_flip"]]
+    if not both:
+        return None
+    return sum(r["stated_label"] == r["measured_label"] for r in both) / len(both)

@@ -13,9 +13,12 @@ DEFAULT_COUNTERFACTUAL = (
     '{input}\nIf the word "{unit}" were removed from this text, would your answer '
     '"{label}" change? Answer yes or no.'
 )
+DEFAULT_COUNTERFACTUAL_LABEL = (
+    '{input}\nIf the word "{unit}" were removed from this text, what would your answer be?'
+)
 KNOWN_TOP = {"name", "prompt", "chat", "labels", "explanation", "counterfactual", "description"}
 KNOWN_EXPLANATION = {"prompt", "max_new_tokens"}
-KNOWN_COUNTERFACTUAL = {"prompt", "yes", "no"}
+KNOWN_COUNTERFACTUAL = {"prompt", "label_prompt", "yes", "no"}
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,8 @@ class Probe:
     explanation_prompt: str | None = None
     max_new_tokens: int = 24
     counterfactual_prompt: str = DEFAULT_COUNTERFACTUAL
+    # asked where the answer to the first is yes, and read with the probe's own labels
+    counterfactual_label_prompt: str = DEFAULT_COUNTERFACTUAL_LABEL
     counterfactual_yes: tuple[str, ...] = ("Yes", "yes")
     counterfactual_no: tuple[str, ...] = ("No", "no")
     source: str = field(default="", compare=False)
@@ -130,14 +135,17 @@ def parse_probe(text: str, path: str | None = None) -> Probe:
     if not isinstance(cf, dict):
         raise ProbeError(f"{where}: [counterfactual] must be a table")
     _unknown_keys(cf, KNOWN_COUNTERFACTUAL, f"{where}: [counterfactual]")
-    cf_prompt = DEFAULT_COUNTERFACTUAL
-    if "prompt" in cf:
-        cf_prompt = _check_template(
-            cf["prompt"],
-            f"{where}: counterfactual.prompt",
-            {"input", "unit"},
-            {"input", "unit", "label"},
+    cf_prompts = {
+        key: _check_template(
+            cf[key], f"{where}: counterfactual.{key}", {"input", "unit"}, {"input", "unit", "label"}
         )
+        if key in cf
+        else default
+        for key, default in (
+            ("prompt", DEFAULT_COUNTERFACTUAL),
+            ("label_prompt", DEFAULT_COUNTERFACTUAL_LABEL),
+        )
+    }
     return Probe(
         name=name,
         prompt=prompt,
@@ -145,7 +153,8 @@ def parse_probe(text: str, path: str | None = None) -> Probe:
         chat=chat,
         explanation_prompt=expl_prompt,
         max_new_tokens=max_new,
-        counterfactual_prompt=cf_prompt,
+        counterfactual_prompt=cf_prompts["prompt"],
+        counterfactual_label_prompt=cf_prompts["label_prompt"],
         counterfactual_yes=_strings(cf.get("yes", ["Yes", "yes"]), f"{where}: counterfactual.yes"),
         counterfactual_no=_strings(cf.get("no", ["No", "no"]), f"{where}: counterfactual.no"),
         source=text,

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.analysis import EXPLANATION_METRICS
+from ..core.analysis import COUNTERFACTUAL_METRICS, EXPLANATION_METRICS
 from ..core.explanation import cited_spans
 from ..core.metrics import METRIC_HELP
 from ..core.results import ExampleResult
@@ -33,6 +33,7 @@ TITLES = {
     "cf_precision": "CF precision",
     "cf_recall": "CF recall",
     "cf_f1": "CF F1",
+    "cf_label_match": "CF label",
 }
 
 
@@ -73,13 +74,14 @@ class StatedPanel(QWidget):
         split.setSizes([300, 500])
         self.metrics_grid = QGridLayout()
         self.metric_labels: dict[str, QLabel] = {}
-        for col, key in enumerate((*EXPLANATION_METRICS, "cf_f1")):
+        for col, key in enumerate((*EXPLANATION_METRICS, *COUNTERFACTUAL_METRICS)):
             lab = QLabel(f"{TITLES[key]} —")
             lab.setToolTip(METRIC_HELP.get(key, "precision/recall/F1 of stated vs measured flips"))
             self.metrics_grid.addWidget(lab, 0, col)
             self.metric_labels[key] = lab
-        self.cf_table = QTableWidget(0, 4)
-        self.cf_table.setHorizontalHeaderLabels(["unit", "p(yes)", "stated flip", "measured flip"])
+        heads = ["unit", "p(yes)", "stated flip", "measured flip", "stated label", "measured label"]
+        self.cf_table = QTableWidget(0, len(heads))
+        self.cf_table.setHorizontalHeaderLabels(heads)
         self.cf_table.setAccessibleName("Counterfactual: stated vs measured flips")
         self.cf_table.hide()
         lay = QVBoxLayout(self)
@@ -125,7 +127,8 @@ class StatedPanel(QWidget):
     def _show_counterfactual(self, result: ExampleResult | None) -> None:
         rows = (result.counterfactual or []) if result is not None else []
         self.cf_table.setVisible(result is not None)
-        self.metric_labels["cf_f1"].setVisible(result is not None)
+        for key in COUNTERFACTUAL_METRICS:
+            self.metric_labels[key].setVisible(result is not None)
         self.cf_table.setRowCount(len(rows))
         for r, c in enumerate(rows):
             unit = result.units[c["unit"]].text if c["unit"] < len(result.units) else "?"
@@ -134,6 +137,8 @@ class StatedPanel(QWidget):
                 f"{c['p_yes']:.2f}",
                 "yes" if c["stated_flip"] else "no",
                 "yes" if c["measured_flip"] else "no",
+                c.get("stated_label") or "—",  # only asked where the model says yes
+                c.get("measured_label") or "—",
             ]
             for col, text in enumerate(cells):
                 self.cf_table.setItem(r, col, QTableWidgetItem(text))
