@@ -121,7 +121,7 @@ def main(argv=None) -> int:
         idle, busy, seconds = [], [], []
         for i in range(args.repeats):
             # a different last word each time: no result cache hit, a real edit's sweep
-            text = smollm.INPUT.replace("tonight.", f"tonight {'again ' * i}.".replace(" .", "."))
+            text = smollm.INPUT.replace("tonight.", f"tonight{' again' * (i + 1)}.")
             gaps, secs = sweep_once(window, beat, text)
             busy += gaps
             seconds.append(secs)

@@ -78,6 +78,7 @@ def print_example(d: dict, out=None) -> None:
             print(f"{u['text'][:20]:<20} {u['delta']:>7.3f} {flip:>5}  {mark:<2}{bar}", file=out)
     if d.get("explanation"):
         print(f"explanation: {d['explanation']['text']!r}", file=out)
+    _print_counterfactual(d, out)
     m = d.get("metrics", {})
     from .core.analysis import COUNTERFACTUAL_METRICS, EXPLANATION_METRICS
 
@@ -86,6 +87,17 @@ def print_example(d: dict, out=None) -> None:
     print("metrics: " + "  ".join(f"{k} {_fmt(m[k])}" for k in keys if k in m), file=out)
     for note in d.get("notes", []):
         print(f"note: {note}", file=out)
+
+
+def _print_counterfactual(d: dict, out) -> None:
+    rows = d.get("counterfactual") or []
+    if rows:
+        print(f"{'counterfactual':<20} {'p(yes)':>6}  stated / measured flip, label", file=out)
+    for c in rows:
+        said = f"yes → {c.get('stated_label')}" if c["stated_flip"] else "no"
+        measured = f"yes → {c.get('measured_label')}" if c["measured_flip"] else "no"
+        unit = d["units"][c["unit"]]["text"] if c["unit"] < len(d["units"]) else "?"
+        print(f"{unit[:20]:<20} {c['p_yes']:>6.2f}  {said} / {measured}", file=out)
 
 
 def cmd_analyze(args) -> int:

@@ -1,6 +1,7 @@
 """Which input units an explanation names: whole words, or (opt-in) their inflected forms."""
 
 from inspector.core.explanation import base_forms, cited_spans, cited_units
+from inspector.core.results import Settings
 from inspector.core.units import Unit, word_units
 from inspector.qt.stated_panel import highlight_cited
 
@@ -26,6 +27,14 @@ def test_word_forms_cite_plurals_tenses_and_possessives():
 
 def test_word_forms_keep_short_words_and_other_words_apart():
     assert _cited("her was is", True, "here wa i") == []
+    assert _cited("the food", True, "a thing") == []  # thing is not the + ing
+    assert _cited("seeds, adding", True, "see ad") == []
+
+
+def test_word_forms_only_add_to_the_plain_match():
+    for forms in (False, True):
+        assert _cited("a well-known place", forms, "known place") == ["known", "place"]
+        assert _cited("STRASSE", forms, "Straße") == ["Straße"]  # case is folded, not lowered
     assert _cited("slowly", True) == []  # -ly is not an inflection
     assert base_forms("class") == {"class"}  # a double s is not a plural
 
@@ -45,3 +54,9 @@ def test_highlight_marks_what_was_matched_longest_first():
     assert highlight_cited("a <b> & refund", ["refund"], False).startswith(
         "a &lt;b&gt; &amp; <span"
     )
+
+
+def test_results_cached_before_word_forms_existed_are_still_found():
+    # cache keys of the default settings are what they were before the field was added
+    assert "word_forms" not in Settings().key()
+    assert Settings(word_forms=True).key() != Settings().key()

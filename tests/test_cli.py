@@ -126,3 +126,27 @@ def test_word_forms_flag_is_recorded_and_cites_inflections(keyword_model, sentim
     assert main(args) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["settings"]["word_forms"] is False and d["explanation"]["cited"] == []
+
+
+def test_counterfactual_table_shows_stated_and_measured_flips(
+    keyword_model, sentiment_probe, tmp_path, capsys
+):
+    probe = tmp_path / "cf.toml"
+    probe.write_text(
+        sentiment_probe.read_text()
+        + '[counterfactual]\nprompt = "review : {input} . drop {unit} ?"\n'
+        'label_prompt = "review : {input} . drop {unit} . answer :"\n'
+        'yes = ["bad"]\nno = ["good"]\n'
+    )
+    args = _analyze(keyword_model, probe, "--counterfactual")
+    args[args.index("great staff")] = "the staff was great"
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("counterfactual"))
+    rows = [line.split(None, 2) for line in lines[start + 1 : start + 5]]
+    assert [r[0] for r in rows] == ["the", "staff", "was", "great"]
+    # the model says every removal would change its answer, yet names its current label
+    assert rows[3][2] == "yes → positive / yes → negative"
+    assert rows[0][2] == "yes → positive / no"
+    assert "cf_label_match 0.000" in out

@@ -69,3 +69,20 @@ def test_an_example_where_no_unit_matters_is_not_a_conflict():
     assert conflicts([moved], [flat]) == [None]
     swapped = ex([[0.9, 0.1], [0.2, 0.8]])
     assert conflicts([swapped], [moved]) == [True]
+
+
+def test_label_match_counts_only_flips_both_stated_and_measured():
+    def row(stated, measured, said, real):
+        return dict(
+            stated_flip=stated, measured_flip=measured, stated_label=said, measured_label=real
+        )
+
+    rows = [
+        row(True, True, "neg", "neg"),
+        row(True, True, "pos", "neg"),
+        row(True, True, "neutral", "neutral"),
+        row(True, False, "neg", "pos"),  # a stated flip that does not happen: precision's business
+        row(False, True, None, "neg"),  # a flip the model denies: recall's business
+    ]
+    assert M.label_match(rows) == pytest.approx(2 / 3)
+    assert M.label_match(rows[3:]) is None

@@ -151,6 +151,10 @@ def test_sweep_time_is_estimated_from_the_forwards_it_will_run(qwen2_an):
     sweeper._timed.extend([(1, 0.102), (3, 0.106), (54, 0.208)])
     expected = sum(0.1 + 0.002 * n for n in sizes)
     assert sweeper.estimate(prefix, variants) == pytest.approx(expected, rel=1e-3)
+    # a GPU: every forward costs the same, and noise tilts the slope below zero
+    sweeper._timed.clear()
+    sweeper._timed.extend([(1, 0.0150), (3, 0.0148), (250, 0.0149), (300, 0.0147)])
+    assert sweeper.estimate(prefix, variants) == pytest.approx(len(sizes) * 0.01485, rel=1e-3)
 
 
 def test_cancel_mid_sweep_raises(qwen2_an):

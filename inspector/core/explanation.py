@@ -31,7 +31,7 @@ _INFLECTIONS = (
     ("es", ""),
     ("s", ""),
     ("ed", ""),
-    ("d", ""),
+    ("ed", "e"),
     ("ing", ""),
     ("ing", "e"),
 )
@@ -40,55 +40,79 @@ _INFLECTIONS = (
 def base_forms(word: str) -> frozenset[str]:
     """The word and the bases it may inflect: refunds, refunded, refunding → refund.
 
-    Two words match when their sets meet. Suffix rules, not a dictionary: a base keeps
-    three letters and a vowel, and rules like these still join some unrelated words
-    (hat and hated, new and news), which is why matching word forms is opt-in.
+    Two words match when their sets meet. Suffix rules, not a dictionary: what is left
+    of a word keeps three letters and a vowel, and the rules still join some unrelated
+    words (hat and hated, new and news, even and evening), which is why matching word
+    forms is opt-in.
     """
     w = _POSSESSIVE.sub("", word.casefold()) or word.casefold()
     out = {w}
+    if w.endswith("ss"):
+        return frozenset(out)
     for suffix, repl in _INFLECTIONS:
-        if not w.endswith(suffix) or w.endswith("ss"):
+        stem = w[: len(w) - len(suffix)]
+        if not w.endswith(suffix) or not _stem_ok(stem):
             continue
-        base = w[: len(w) - len(suffix)] + repl
-        if len(base) >= 3 and re.search("[aeiouy]", base):
-            out.add(base)
-            if suffix in ("ed", "ing"):
-                out.add(_DOUBLED.sub(r"\1", base))  # stopped, stopping → stop
+        if repl == "e" and stem[-1] in "aeiouy":
+            continue  # seeing, seed are not forms of see+e
+        out.add(stem + repl)
+        undoubled = _DOUBLED.sub(r"\1", stem)  # stopped, stopping → stop
+        if suffix in ("ed", "ing") and not repl and _stem_ok(undoubled):
+            out.add(undoubled)
     return frozenset(out)
 
 
+def _stem_ok(stem: str) -> bool:
+    return len(stem) >= 3 and re.search("[aeiouy]", stem) is not None
+
+
+def _named(text: str, word: str) -> list[tuple[int, int]]:
+    """Whole-word, case-insensitive occurrences of ``word`` (a word or a phrase) in ``text``."""
+    if not word:
+        return []
+    pattern = r"(?<!\w)" + re.escape(word) + r"(?!\w)"
+    return [m.span() for m in re.finditer(pattern, text, re.IGNORECASE)]
+
+
+def _form_spans(found: list, forms: list, phrase: str) -> list[tuple[int, int]]:
+    want = [base_forms(w) for w in WORD_RE.findall(phrase)]
+    n = len(want)
+    return [
+        (found[i].start(), found[i + n - 1].end())
+        for i in range(len(forms) - n + 1)
+        if n and all(forms[i + k] & want[k] for k in range(n))
+    ]
+
+
 def _spans(text: str, words: list[str], word_forms: bool) -> list[list[tuple[int, int]]]:
-    """Per word (or phrase) in ``words``, where ``text`` names it, as character spans."""
+    """Per word (or phrase) in ``words``, where ``text`` names it, as character spans.
+
+    Word forms add to the plain match, never replace it: a unit without letters ("!")
+    or inside a hyphenated word ("known" in "well-known") is still found.
+    """
+    plain = [_named(text, w.strip()) for w in words]
     if not word_forms:
-        return [
-            [
-                m.span()
-                for m in re.finditer(r"(?<!\w)" + re.escape(w) + r"(?!\w)", text, re.IGNORECASE)
-            ]
-            if w
-            else []
-            for w in map(str.strip, words)
-        ]
+        return plain
     found = list(WORD_RE.finditer(text))
     forms = [base_forms(m.group()) for m in found]
-    out = []
-    for phrase in words:
-        want = [base_forms(w) for w in WORD_RE.findall(phrase)]
-        n = len(want)
-        out.append(
-            [
-                (found[i].start(), found[i + n - 1].end())
-                for i in range(len(forms) - n + 1)
-                if n and all(forms[i + k] & want[k] for k in range(n))
-            ]
-        )
-    return out
+    return [
+        sorted(set(p) | set(_form_spans(found, forms, w)))
+        for p, w in zip(plain, words, strict=True)
+    ]
 
 
 def cited_units(explanation: str, units: list[Unit], word_forms: bool = False) -> list[int]:
-    """Units named in the explanation: case-insensitive whole words (or their word forms)."""
+    """Units named in the explanation: case-insensitive whole words (or their word forms).
+
+    Case is folded (casefold, so "STRASSE" names "Straße") before matching.
+    """
+    said = explanation.casefold()
     spans = _spans(explanation, [u.text for u in units], word_forms)
-    return [i for i, found in enumerate(spans) if found]
+    return [
+        i
+        for i, (unit, found) in enumerate(zip(units, spans, strict=True))
+        if found or _named(said, unit.text.casefold().strip())
+    ]
 
 
 def cited_spans(

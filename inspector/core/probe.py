@@ -14,7 +14,8 @@ DEFAULT_COUNTERFACTUAL = (
     '"{label}" change? Answer yes or no.'
 )
 DEFAULT_COUNTERFACTUAL_LABEL = (
-    '{input}\nIf the word "{unit}" were removed from this text, what would your answer be?'
+    '{input}\nIf the word "{unit}" were removed from this text, what would your answer be? '
+    "Answer with one word."
 )
 KNOWN_TOP = {"name", "prompt", "chat", "labels", "explanation", "counterfactual", "description"}
 KNOWN_EXPLANATION = {"prompt", "max_new_tokens"}

@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from .explanation import Explanation
 from .units import Unit
 
+_ADDED_LATER = {"word_forms": False}
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -26,7 +28,13 @@ class Settings:
     max_new_tokens: int | None = None  # None: the probe's
 
     def key(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
+        d = asdict(self)
+        # a field added after results were cached stays out of the key at its default,
+        # so an upgrade keeps every cached result and timeline
+        for name, default in _ADDED_LATER.items():
+            if d[name] == default:
+                del d[name]
+        return json.dumps(d, sort_keys=True)
 
     @property
     def filler_or_none(self) -> str | None:

@@ -127,7 +127,7 @@ class Sweeper:
     def _plain_prefix(self, ids: list[int]) -> Prefix:
         t0 = time.perf_counter()
         out = self.model(torch.tensor([ids], device=self.device), use_cache=True, logits_to_keep=1)
-        self._timed.append((len(ids), time.perf_counter() - t0))
+        self._timed.append((len(ids), self._since(t0)))
         cache = getattr(out, "cache", None) or out.past_key_values
         kv = [(layer.keys, layer.values) for layer in cache.layers]
         first = torch.log_softmax(out.logits[0, -1].float(), -1)
@@ -181,7 +181,7 @@ class Sweeper:
                 task.check()
                 t0 = time.perf_counter()
                 out[i] = naive_scores(self.model, [seq], self.verbs)[0]
-                self._timed.append((len(seq), time.perf_counter() - t0))
+                self._timed.append((len(seq), self._since(t0)))
                 if on_chunk:
                     on_chunk([i], out[i : i + 1])
             return out
@@ -218,6 +218,14 @@ class Sweeper:
         if not self.packable:
             return sum(len(v) for v in variants)
         return sum(self._cost(self._item(prefix.ids, v)) for v in variants)
+
+    def _since(self, t0: float) -> float:
+        """Seconds since ``t0`` once the device has finished: kernels run asynchronously."""
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+        elif self.device.type == "mps":
+            torch.mps.synchronize()
+        return time.perf_counter() - t0
 
     def estimate(self, prefix: Prefix, variants: list[list[int]]) -> float | None:
         """Seconds a sweep of ``variants`` will take, from this model's recent forwards.
@@ -314,7 +322,7 @@ class Sweeper:
                 logits_to_keep=torch.tensor(keep, device=self.device),
             )
             lps = torch.log_softmax(out.logits[0].float(), -1).cpu()
-        self._timed.append((n_new, time.perf_counter() - t0))
+        self._timed.append((n_new, self._since(t0)))
         return lps, slots, getattr(out, "cache", None) or out.past_key_values
 
     def _read(self, lps, slot, prefix: Prefix) -> torch.Tensor:
@@ -332,18 +340,22 @@ class Sweeper:
 def _fit(timed) -> tuple[float, float] | None:
     """(floor, seconds per token) of ``seconds = floor + per_token * tokens``, least squares.
 
-    With one size of forward only, or a fit that makes no sense (noise can give a
-    negative floor or slope), every second is charged to the tokens: an upper estimate.
+    Noise can make the fit absurd: a slope at or below zero (forwards cost the same
+    whatever their length, as on a GPU) is a floor alone; a negative floor is a line
+    through the origin. One size of forward only is charged to its tokens.
     """
     if not timed:
         return None
-    ns = [float(n) for n, _ in timed]
+    ns = [float(max(n, 1)) for n, _ in timed]
     ts = [t for _, t in timed]
     mean_n, mean_t = sum(ns) / len(ns), sum(ts) / len(ts)
     var = sum((n - mean_n) ** 2 for n in ns)
-    if var > 0:
-        slope = sum((n - mean_n) * (t - mean_t) for n, t in zip(ns, ts, strict=True)) / var
-        floor = mean_t - slope * mean_n
-        if slope > 0 and floor >= 0:
-            return floor, slope
-    return 0.0, max(t / max(n, 1.0) for n, t in zip(ns, ts, strict=True))
+    if var == 0:
+        return 0.0, mean_t / mean_n
+    slope = sum((n - mean_n) * (t - mean_t) for n, t in zip(ns, ts, strict=True)) / var
+    if slope <= 0:
+        return mean_t, 0.0
+    floor = mean_t - slope * mean_n
+    if floor < 0:
+        return 0.0, sum(n * t for n, t in zip(ns, ts, strict=True)) / sum(n * n for n in ns)
+    return floor, slope
