@@ -110,6 +110,25 @@ def chat_probe(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _qt_garbage_freed_on_the_main_thread(request):
+    """After a Qt test, destroy its closed widgets here, on the main thread.
+
+    pytest-qt closes a test's widgets with deleteLater, and their Python wrappers sit in
+    reference cycles (signal lambdas that capture the window). Left for later, a garbage
+    collection in another thread (ModelPool._evict in a worker, transformers' loading
+    pool) would destroy Qt objects off the GUI thread, which segfaults.
+    """
+    yield
+    if "qtbot" in request.fixturenames:
+        import gc
+
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        gc.collect()
+
+
+@pytest.fixture(autouse=True)
 def _no_leftover_threads():
     """Fail a test that leaves a worker thread (or any new Python thread) running."""
     import sys

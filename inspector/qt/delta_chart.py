@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ..core.results import ExampleResult
@@ -10,6 +11,7 @@ from ..core.results import ExampleResult
 BAR = (230, 90, 40)
 FLIP = (170, 30, 30)
 CITED = (30, 110, 220)
+AXIS_CLEAR_MS = 600  # an axis with no units left waits this long for the next result
 
 
 class DeltaChart(QWidget):
@@ -37,6 +39,21 @@ class DeltaChart(QWidget):
         self._words: list[str] | None = None
         self._top = None
         self._shown: tuple | None = None
+        self._axis_clear = QTimer(self, singleShot=True, interval=AXIS_CLEAR_MS)
+        self._axis_clear.timeout.connect(self._clear_axis)
+        self.setToolTip(
+            "Measured Δ per unit: bar height = TVD when the unit is removed; dark bars flip the "
+            "label; ◆ marks units the explanation cites"
+        )
+
+    def _clear_axis(self) -> None:
+        self._set_axis([])
+
+    def _set_axis(self, words: list[str]) -> None:
+        if words != self._words:  # the axis changes with the units, not per batch
+            self._words = words
+            self.plot.getAxis("bottom").setTicks([list(enumerate(words))])
+            self.plot.setXRange(-0.6, max(len(words), 1) - 0.4)
 
     def display(self, result: ExampleResult | None) -> None:
         deltas = result.deltas if result is not None else []
@@ -53,15 +70,15 @@ class DeltaChart(QWidget):
         self.bars.setOpts(x=xs, height=deltas, width=0.7, brushes=brushes)
         self.marks.setData(x=cited, y=[deltas[i] + 0.04 for i in cited])
         self.heights, self.cited_marks = list(deltas), cited
-        if words != self._words:  # axis and range only change with the units, not per batch
-            self._words = words
-            self.plot.getAxis("bottom").setTicks([list(enumerate(words))])
-            self.plot.setXRange(-0.6, max(len(units), 1) - 0.4)
-        top = round(max(0.1, min(1.0, max(deltas, default=0.0) * 1.2 + 0.05)), 1)
-        if top != self._top:
-            self._top = top
-            self.plot.setYRange(0, top)
-        self.setToolTip(
-            "Measured Δ per unit: bar height = TVD when the unit is removed; dark bars flip the "
-            "label; ◆ marks units the explanation cites"
-        )
+        if words:
+            self._axis_clear.stop()
+            self._set_axis(words)
+        else:
+            # between an edit and its first result there are no units for a moment: keep the
+            # axis (pyqtgraph relayouts it in Python) unless no result follows
+            self._axis_clear.start()
+        if deltas:  # the range only changes with real bars, never shrinks while pending
+            top = round(max(0.1, min(1.0, max(deltas) * 1.2 + 0.05)), 1)
+            if top != self._top:
+                self._top = top
+                self.plot.setYRange(0, top)
