@@ -88,6 +88,23 @@ def sentiment_probe(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def counterfactual_probe(sentiment_probe):
+    """The sentiment probe with a [counterfactual] table in the keyword model's vocabulary.
+
+    The keyword model then says every removal would change its answer ("bad" = yes) and,
+    asked for the new label, names its current one.
+    """
+    path = sentiment_probe.with_name("counterfactual.toml")
+    path.write_text(
+        sentiment_probe.read_text()
+        + '[counterfactual]\nprompt = "review : {input} . drop {unit} ?"\n'
+        'label_prompt = "review : {input} . drop {unit} . answer :"\n'
+        'yes = ["bad"]\nno = ["good"]\n'
+    )
+    return path
+
+
+@pytest.fixture(scope="session")
 def bpe_chat_model(tmp_path_factory):
     """Byte-level BPE tokenizer with a ChatML template, random tiny Qwen2 weights."""
     tok = tiny.bpe_tokenizer(BPE_CORPUS)

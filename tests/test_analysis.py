@@ -6,7 +6,7 @@ from inspector.core.analysis import Analyzer
 from inspector.core.errors import InputError
 from inspector.core.explanation import Explanation
 from inspector.core.loading import load_checkpoint
-from inspector.core.probe import load_probe, parse_probe
+from inspector.core.probe import load_probe
 from inspector.core.results import ExampleResult, Settings
 from inspector.core.scoring import label_probs, naive_scores
 
@@ -75,14 +75,8 @@ def test_comprehensiveness_and_sufficiency(analyzer):
     assert m["cited_mass"] == pytest.approx(r.deltas[3] / sum(r.deltas))
 
 
-def test_counterfactual_mode(keyword_model, sentiment_probe):
-    probe = parse_probe(
-        sentiment_probe.read_text()
-        + '[counterfactual]\nprompt = "review : {input} . drop {unit} ?"\n'
-        'label_prompt = "review : {input} . drop {unit} . answer :"\n'
-        'yes = ["bad"]\nno = ["good"]\n'
-    )
-    an = Analyzer(load_checkpoint(keyword_model), probe)
+def test_counterfactual_mode(keyword_model, counterfactual_probe):
+    an = Analyzer(load_checkpoint(keyword_model), load_probe(counterfactual_probe))
     r = an.analyze("the staff was great", Settings(counterfactual=True))
     assert len(r.counterfactual) == len(r.units)
     stated = [c["stated_flip"] for c in r.counterfactual]

@@ -129,16 +129,9 @@ def test_word_forms_flag_is_recorded_and_cites_inflections(keyword_model, sentim
 
 
 def test_counterfactual_table_shows_stated_and_measured_flips(
-    keyword_model, sentiment_probe, tmp_path, capsys
+    keyword_model, counterfactual_probe, capsys
 ):
-    probe = tmp_path / "cf.toml"
-    probe.write_text(
-        sentiment_probe.read_text()
-        + '[counterfactual]\nprompt = "review : {input} . drop {unit} ?"\n'
-        'label_prompt = "review : {input} . drop {unit} . answer :"\n'
-        'yes = ["bad"]\nno = ["good"]\n'
-    )
-    args = _analyze(keyword_model, probe, "--counterfactual")
+    args = _analyze(keyword_model, counterfactual_probe, "--counterfactual")
     args[args.index("great staff")] = "the staff was great"
     assert main(args) == 0
     out = capsys.readouterr().out

@@ -188,16 +188,9 @@ def test_cite_word_forms_marks_an_inflected_unit(qtbot, window):
 
 
 def test_counterfactual_mode_shows_stated_and_measured_flips_and_labels(
-    qtbot, window, sentiment_probe, tmp_path
+    qtbot, window, counterfactual_probe
 ):
-    probe = tmp_path / "cf.toml"
-    probe.write_text(
-        sentiment_probe.read_text()
-        + '[counterfactual]\nprompt = "review : {input} . drop {unit} ?"\n'
-        'label_prompt = "review : {input} . drop {unit} . answer :"\n'
-        'yes = ["bad"]\nno = ["good"]\n'
-    )
-    window.open_probe(probe)
+    window.open_probe(counterfactual_probe)
     text = "the staff was great"
     with qtbot.waitSignal(
         window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, text)
