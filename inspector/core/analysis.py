@@ -221,15 +221,24 @@ class Analyzer:
                 "[counterfactual] yes/no",
                 {"yes": self.probe.counterfactual_yes, "no": self.probe.counterfactual_no},
             )
-        sweeper = Sweeper(self.lm.model, self._cf_verbs, self.sweeper.max_tokens)
-        seqs = [
-            self.ids(text, self.probe.counterfactual_prompt, unit=u.text, label=result.label)
-            for u in result.units
-        ]
-        prefix = sweeper.prefix(seqs[0])
-        p_yes = label_probs(sweeper.score(prefix, seqs, task), self._cf_verbs)[:, 0].tolist()
+        yes_no = self._ask_per_unit(
+            self.probe.counterfactual_prompt,
+            self._cf_verbs,
+            text,
+            result,
+            range(len(result.units)),
+            task,
+        )
+        p_yes = yes_no[:, 0].tolist()
         said = [i for i, p in enumerate(p_yes) if p > 0.5]
-        stated = dict(zip(said, self._stated_labels(text, result, said, task), strict=True))
+        stated = {}
+        if said:
+            labels = self._ask_per_unit(
+                self.probe.counterfactual_label_prompt, self.verbs, text, result, said, task
+            )
+            stated = {
+                i: result.labels[_argmax(row)] for i, row in zip(said, labels.tolist(), strict=True)
+            }
         return [
             {
                 "unit": i,
@@ -242,16 +251,13 @@ class Analyzer:
             for i, (p, f) in enumerate(zip(p_yes, result.flips, strict=True))
         ]
 
-    def _stated_labels(self, text: str, result: ExampleResult, units: list[int], task) -> list[str]:
-        if not units:
-            return []
-        sweeper = Sweeper(self.lm.model, self.verbs, self.sweeper.max_tokens)
-        prompt = self.probe.counterfactual_label_prompt
+    def _ask_per_unit(self, prompt, verbs, text: str, result: ExampleResult, units, task):
+        """[len(units), n_labels of ``verbs``] probabilities of one question asked per unit."""
+        sweeper = Sweeper(self.lm.model, verbs, self.sweeper.max_tokens)
         seqs = [
             self.ids(text, prompt, unit=result.units[i].text, label=result.label) for i in units
         ]
-        probs = label_probs(sweeper.score(sweeper.prefix(seqs[0]), seqs, task), self.verbs)
-        return [result.labels[_argmax(row)] for row in probs.tolist()]
+        return label_probs(sweeper.score(sweeper.prefix(seqs[0]), seqs, task), verbs)
 
     def metrics(self, text: str, result: ExampleResult, settings: Settings, prefix) -> dict:
         deltas, cited = result.deltas, result.cited
