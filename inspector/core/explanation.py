@@ -74,14 +74,22 @@ def _named(text: str, word: str) -> list[tuple[int, int]]:
     return [m.span() for m in re.finditer(pattern, text, re.IGNORECASE)]
 
 
-def _form_spans(found: list, forms: list, phrase: str) -> list[tuple[int, int]]:
-    want = [base_forms(w) for w in WORD_RE.findall(phrase)]
-    n = len(want)
-    return [
-        (found[i].start(), found[i + n - 1].end())
-        for i in range(len(forms) - n + 1)
-        if n and all(forms[i + k] & want[k] for k in range(n))
-    ]
+def _form_spans(text: str, words: list[str]) -> list[list[tuple[int, int]]]:
+    """Per word (or phrase) in ``words``, where ``text`` names one of its word forms."""
+    found = list(WORD_RE.finditer(text))
+    forms = [base_forms(m.group()) for m in found]
+    out = []
+    for phrase in words:
+        want = [base_forms(w) for w in WORD_RE.findall(phrase)]
+        n = len(want)
+        out.append(
+            [
+                (found[i].start(), found[i + n - 1].end())
+                for i in range(len(forms) - n + 1)
+                if n and all(forms[i + k] & want[k] for k in range(n))
+            ]
+        )
+    return out
 
 
 def _spans(text: str, words: list[str], word_forms: bool) -> list[list[tuple[int, int]]]:
@@ -93,12 +101,8 @@ def _spans(text: str, words: list[str], word_forms: bool) -> list[list[tuple[int
     plain = [_named(text, w.strip()) for w in words]
     if not word_forms:
         return plain
-    found = list(WORD_RE.finditer(text))
-    forms = [base_forms(m.group()) for m in found]
-    return [
-        sorted(set(p) | set(_form_spans(found, forms, w)))
-        for p, w in zip(plain, words, strict=True)
-    ]
+    forms = _form_spans(text, words)
+    return [sorted(set(p) | set(f)) for p, f in zip(plain, forms, strict=True)]
 
 
 def cited_units(explanation: str, units: list[Unit], word_forms: bool = False) -> list[int]:
@@ -107,11 +111,12 @@ def cited_units(explanation: str, units: list[Unit], word_forms: bool = False) -
     Case is folded (casefold, so "STRASSE" names "Straße") before matching.
     """
     said = explanation.casefold()
-    spans = _spans(explanation, [u.text for u in units], word_forms)
+    texts = [u.text for u in units]
+    forms = _form_spans(explanation, texts) if word_forms else [[] for _ in texts]
     return [
         i
-        for i, (unit, found) in enumerate(zip(units, spans, strict=True))
-        if found or _named(said, unit.text.casefold().strip())
+        for i, (text, found) in enumerate(zip(texts, forms, strict=True))
+        if found or _named(said, text.casefold().strip())
     ]
 
 
