@@ -49,10 +49,17 @@ def main(argv: list[str] | None = None) -> int:
 
     from .core.logs import setup_logging
     from .qt.about import APP_ID, app_icon
+    from .qt.binding import problem
     from .qt.main_window import MainWindow
     from .qt.session_io import restore_last
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
+    if (message := problem()) is not None:
+        from PySide6.QtWidgets import QMessageBox
+
+        print(f"inspector: error: {message}", file=sys.stderr)
+        QMessageBox.critical(None, "Inspector cannot start", message)
+        return 1
     app.setApplicationName("Inspector")
     app.setApplicationVersion(__version__)
     app.setOrganizationName("inspector")

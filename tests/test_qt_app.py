@@ -187,3 +187,26 @@ def test_applying_a_probe_clears_the_no_probe_note_and_checks_gold_labels(
     window.set_probe(parse_probe(other, "other.toml"))
     text = window.banner.label.text()
     assert "gold labels negative, positive are not labels of this probe (yes, no)" in text
+
+
+def test_the_qt_binding_keeps_its_references_to_none(qtbot):
+    # PySide6 6.12.0 on Python 3.11 lost one per void call: the app died after a few hundred edits
+    from inspector.qt import binding
+
+    assert binding.lost_references() == 0
+    assert binding.problem() is None
+
+
+def test_a_binding_that_loses_references_is_refused_before_any_window(qtbot, monkeypatch, capsys):
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from inspector import app
+    from inspector.qt import binding
+
+    monkeypatch.setattr(binding, "lost_references", lambda: binding.CALLS)
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda _parent, title, text: shown.append(title))
+    assert app.main([]) == 1
+    assert shown == ["Inspector cannot start"]
+    assert "pip install 'PySide6-Essentials>=6.6,<6.12'" in capsys.readouterr().err
+    assert not [w for w in QApplication.topLevelWidgets() if w.isVisible()]
