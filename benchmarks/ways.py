@@ -5,7 +5,6 @@ from __future__ import annotations
 import torch
 
 from inspector.core.analysis import Analyzer
-from inspector.core.prompting import render
 from inspector.core.results import Settings
 from inspector.core.scoring import label_probs
 
@@ -26,7 +25,7 @@ def captum_ablation(an: Analyzer, text: str, target: str):
     """(b) Captum's LLMAttribution + FeatureAblation over the same word units (deletion)."""
     from captum.attr import FeatureAblation, LLMAttribution, TextTemplateInput
 
-    rendered = render(an.probe.prompt, an.lm.tokenizer, an.probe.chat, text)
+    rendered = an.render(text)
     units = an.units(text, Settings())
     # each feature is a word with the space before it, so removing it reads like Inspector's deletion
     literals, values, pos = [], [], 0

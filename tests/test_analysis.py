@@ -95,6 +95,34 @@ def test_counterfactual_mode(keyword_model, counterfactual_probe):
     assert r.metrics["cf_label_match"] == pytest.approx(match)
 
 
+def test_counterfactual_answers_cached_for_an_older_question_are_not_served():
+    import json
+    from dataclasses import asdict
+
+    def key_before(s: Settings) -> str:  # Settings.key() before the default questions changed
+        return json.dumps({k: v for k, v in asdict(s).items() if k != "word_forms"}, sort_keys=True)
+
+    assert Settings(counterfactual=True).key() != key_before(Settings(counterfactual=True))
+    assert Settings().key() == key_before(Settings())  # every other cached result still hits
+
+
+def test_a_prompt_listing_the_labels_reads_like_one_written_out(keyword_model, tmp_path):
+    from inspector.demo.tiny import SENTIMENT_PROBE
+
+    lm = load_checkpoint(keyword_model)
+    listed, written = tmp_path / "listed.toml", tmp_path / "written.toml"
+    listed.write_text(SENTIMENT_PROBE.replace(". answer :", ". {labels} answer :"))
+    written.write_text(SENTIMENT_PROBE.replace(". answer :", ". good, bad answer :"))
+    a, b = Analyzer(lm, load_probe(listed)), Analyzer(lm, load_probe(written))
+    text = "the staff was great"
+    assert a.render(text).text == "review : the staff was great . good, bad answer :"
+    assert a.ids(text) == b.ids(text)
+    assert (
+        a.analyze(text, Settings(explain=False)).probs
+        == b.analyze(text, Settings(explain=False)).probs
+    )
+
+
 def test_counterfactual_without_usable_yes_no_keeps_the_sweep_and_says_why(analyzer):
     # the probe has no [counterfactual] table: the defaults "Yes"/"No" are not in this vocabulary
     r = analyzer.analyze("the staff was great", Settings(counterfactual=True))

@@ -63,6 +63,20 @@ def test_mistakes_name_the_field(mutation, message):
     assert "\n" not in text
 
 
+def test_labels_placeholder_lists_what_the_model_should_say():
+    listed = GOOD.replace("Answer with one word.", "Answer {labels}.").replace(
+        "Which words", "Not {labels}? Which words"
+    )
+    p = parse_probe(
+        listed + '[counterfactual]\nlabel_prompt = "{input} without {unit}: {labels}?"\n'
+    )
+    assert p.labels_text == "Positive, Negative"
+    assert "{labels}" in p.prompt and "{labels}" in p.explanation_prompt
+    assert "{labels}" in p.counterfactual_label_prompt
+    # the default new-label question lists them too
+    assert "{labels}" in parse_probe(GOOD).counterfactual_label_prompt
+
+
 def test_single_label_is_refused():
     with pytest.raises(ProbeError, match="at least two labels"):
         parse_probe('prompt = "{input}"\n[labels]\nonly = ["x"]\n')

@@ -18,7 +18,7 @@ from .errors import InputError, ProbeError
 from .explanation import Explanation, cited_units, generate
 from .loading import LoadedModel
 from .probe import Probe
-from .prompting import encode, input_token_offsets, render
+from .prompting import Rendered, encode, input_token_offsets, render
 from .results import ExampleResult, Settings
 from .scoring import label_probs, tokenize_verbalizers
 from .sweep import Sweeper
@@ -63,11 +63,19 @@ class Analyzer:
             raise ProbeError(f"{where} {table} with {self.lm.info.path.name}: {exc}") from exc
 
     # -- prompts ---------------------------------------------------------------
-    def ids(self, text: str, template: str | None = None, **fields: str) -> list[int]:
-        rendered = render(
-            template or self.probe.prompt, self.lm.tokenizer, self.probe.chat, text, **fields
+    def render(self, text: str, template: str | None = None, **fields: str) -> Rendered:
+        """One of the probe's templates (the prompt by default) around ``text``."""
+        return render(
+            template or self.probe.prompt,
+            self.lm.tokenizer,
+            self.probe.chat,
+            text,
+            labels=self.probe.labels_text,
+            **fields,
         )
-        ids = encode(self.lm.tokenizer, rendered, self.probe.chat)[0]
+
+    def ids(self, text: str, template: str | None = None, **fields: str) -> list[int]:
+        ids = encode(self.lm.tokenizer, self.render(text, template, **fields), self.probe.chat)[0]
         if self.max_positions and len(ids) + 8 > self.max_positions:
             raise InputError(
                 f"the prompt is {len(ids)} tokens; this model reads at most {self.max_positions}"
@@ -80,7 +88,7 @@ class Analyzer:
         if settings.unit == "span":
             return span_units(text, list(settings.spans)) if settings.spans else word_units(text)
         if settings.unit == "token":
-            rendered = render(self.probe.prompt, self.lm.tokenizer, self.probe.chat, text)
+            rendered = self.render(text)
             offsets = encode(self.lm.tokenizer, rendered, self.probe.chat)[1]
             return token_units(text, input_token_offsets(rendered, offsets))
         raise InputError(f"unknown unit kind {settings.unit!r} (word, token or span)")

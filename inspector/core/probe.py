@@ -15,7 +15,7 @@ DEFAULT_COUNTERFACTUAL = (
 )
 DEFAULT_COUNTERFACTUAL_LABEL = (
     '{input}\nIf the word "{unit}" were removed from this text, what would your answer be? '
-    "Answer with one word."
+    "Answer with one of: {labels}."
 )
 KNOWN_TOP = {"name", "prompt", "chat", "labels", "explanation", "counterfactual", "description"}
 KNOWN_EXPLANATION = {"prompt", "max_new_tokens"}
@@ -41,6 +41,11 @@ class Probe:
     @property
     def label_names(self) -> list[str]:
         return list(self.labels)
+
+    @property
+    def labels_text(self) -> str:
+        """What ``{labels}`` reads in a template: each label's first verbalizer, as the model says it."""
+        return ", ".join(verbs[0].strip() for verbs in self.labels.values())
 
 
 def _fields(template: str, where: str) -> set[str]:
@@ -102,7 +107,9 @@ def parse_probe(text: str, path: str | None = None) -> Probe:
         raise ProbeError(f"{where}: field 'name' must be a string")
     if "prompt" not in data:
         raise ProbeError(f"{where}: missing field 'prompt'")
-    prompt = _check_template(data["prompt"], f"{where}: field 'prompt'", {"input"}, {"input"})
+    prompt = _check_template(
+        data["prompt"], f"{where}: field 'prompt'", {"input"}, {"input", "labels"}
+    )
     chat = data.get("chat", False)
     if not isinstance(chat, bool):
         raise ProbeError(f"{where}: field 'chat' must be true or false")
@@ -126,7 +133,7 @@ def parse_probe(text: str, path: str | None = None) -> Probe:
     expl_prompt = None
     if "prompt" in expl:
         expl_prompt = _check_template(
-            expl["prompt"], f"{where}: explanation.prompt", {"input"}, {"input", "label"}
+            expl["prompt"], f"{where}: explanation.prompt", {"input"}, {"input", "label", "labels"}
         )
     max_new = expl.get("max_new_tokens", 24)
     if not isinstance(max_new, int) or isinstance(max_new, bool) or not 1 <= max_new <= 512:
@@ -138,7 +145,10 @@ def parse_probe(text: str, path: str | None = None) -> Probe:
     _unknown_keys(cf, KNOWN_COUNTERFACTUAL, f"{where}: [counterfactual]")
     cf_prompts = {
         key: _check_template(
-            cf[key], f"{where}: counterfactual.{key}", {"input", "unit"}, {"input", "unit", "label"}
+            cf[key],
+            f"{where}: counterfactual.{key}",
+            {"input", "unit"},
+            {"input", "unit", "label", "labels"},
         )
         if key in cf
         else default

@@ -9,6 +9,8 @@ from .explanation import Explanation
 from .units import Unit
 
 _ADDED_LATER = {"word_forms": False}
+# bumped when the default counterfactual questions change, so no cached answer to an old one is served
+_CF_QUESTIONS = 2
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class Settings:
         for name, default in _ADDED_LATER.items():
             if d[name] == default:
                 del d[name]
+        if self.counterfactual:
+            d["cf_questions"] = _CF_QUESTIONS
         return json.dumps(d, sort_keys=True)
 
     @property
