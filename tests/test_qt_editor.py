@@ -174,6 +174,17 @@ def test_cite_word_forms_marks_an_inflected_unit(qtbot, window):
     assert [u.text for u, _d, cited in window.editor.painted if cited] == ["goods"]
     assert window.stated.stated.toPlainText() == "“good good good good”\ncites [goods]"
     assert window.stated._html.count(">good</span>") == 4
+    # toggled back off: until the rerun's result arrives, what is shown keeps the settings it
+    # was computed with, so the highlight and the "cites" line cannot disagree
+    window.forms_action.trigger()
+    assert window.analysis.current_settings.word_forms and not window.settings.word_forms
+    with qtbot.waitSignal(
+        window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, text)
+    ):
+        pass
+    assert not window.analysis.current_settings.word_forms
+    assert window.stated.stated.toPlainText() == "“good good good good”\ncites no unit of the input"
+    window.forms_action.trigger()
     # the choice is part of the session: a restored window has it on, menu check included
     from inspector.core.prefs import Preferences
     from inspector.qt import session_io

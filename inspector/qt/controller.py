@@ -31,6 +31,7 @@ class AnalysisController(QObject):
         self.gold: str | None = None
         self.text = ""
         self.current: ExampleResult | None = None
+        self.current_settings = self.settings  # what ``current`` was computed with
         self.baseline_text: str | None = None
         self.baseline: ExampleResult | None = None
         self.last_outcome: Outcome | None = None
@@ -128,12 +129,12 @@ class AnalysisController(QObject):
             and isinstance(payload, ExampleResult)
             and payload.input == self.text
         ):
-            self.current = payload
+            self.current, self.current_settings = payload, self._submitted[3]
             self.partial.emit(payload, kind)
 
     def _on_finished(self, req_id: int, result) -> None:
         if req_id == self.request and result.result.input == self.text:
-            self.current = result.result
+            self.current, self.current_settings = result.result, self._submitted[3]
             self.last_outcome = result
             if self.baseline is None and self.baseline_text == result.result.input:
                 self.baseline = result.result

@@ -316,7 +316,9 @@ class MainWindow(QMainWindow):
         result = self.analysis.current
         shown = result if (result is not None and result.input == self.editor.text()) else None
         self.editor.show_result(shown)
-        self.stated.display(shown, self.settings.counterfactual, self.settings.word_forms)
+        # the highlight follows the result's own settings until the rerun of a toggle arrives
+        forms = self.analysis.current_settings.word_forms
+        self.stated.display(shown, self.settings.counterfactual, forms)
         self._paint_prediction()
 
     def _paint_prediction(self) -> None:
