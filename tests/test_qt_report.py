@@ -53,6 +53,19 @@ def test_pdf_from_the_last_timeline(qtbot, window, folder, tmp_path):
     data = out.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 10_000  # text plus the rasterised charts
     assert b"/Image" in data
+    # checkpoints A and B of a changed input sit side by side on the page, as in the HTML
+    from inspector.qt.report_export import pdf_document, report_for
+    from inspector.reports.html import render_html
+
+    doc = pdf_document(render_html(report_for(result, "cpu")))
+    doc.setTextWidth(1000)  # an A4 page at the printer's 130 dpi
+    heads, block = {}, doc.begin()
+    while block.isValid():
+        if block.text()[:3] in ("A: ", "B: "):
+            heads.setdefault(block.text()[:1], doc.documentLayout().blockBoundingRect(block))
+        block = block.next()
+    assert set(heads) == {"A", "B"}
+    assert heads["A"].top() == heads["B"].top() and heads["A"].right() <= heads["B"].left()
 
 
 def test_menu_action_runs_the_timeline_on_the_worker_then_writes_html(

@@ -48,8 +48,8 @@ def svg_image(svg: str, scale: float = 2.0) -> QImage:
     return img
 
 
-def write_pdf(html: str, path: str | Path) -> None:
-    """Print the report's HTML to PDF through Qt; charts become embedded images."""
+def pdf_document(html: str) -> QTextDocument:
+    """The report's HTML as Qt lays it out for print; charts become embedded images."""
     doc = QTextDocument()
     images = []
 
@@ -63,6 +63,12 @@ def write_pdf(html: str, path: str | Path) -> None:
     for i, img in enumerate(images):
         doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"chart{i}"), img)
     doc.setHtml(html)
+    return doc
+
+
+def write_pdf(html: str, path: str | Path) -> None:
+    """Print the report's HTML to PDF through Qt."""
+    doc = pdf_document(html)
     writer = QPdfWriter(str(path))
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
     writer.setPageOrientation(QPageLayout.Orientation.Portrait)

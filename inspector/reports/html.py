@@ -20,7 +20,7 @@ svg{max-width:100%;height:auto;font-family:system-ui,sans-serif}
 .units{line-height:2.1}.u{padding:2px 3px;border-radius:3px;margin:0 1px}
 .u.cited{outline:2px solid #222;font-weight:600;text-decoration:underline}.u sup{font-size:9px}
 .expl{background:#f7f7f7;border-left:3px solid #888;padding:6px 10px;margin:6px 0}
-.cols{display:flex;gap:16px}.cols>div{flex:1}pre{background:#f7f7f7;padding:8px;white-space:pre-wrap;font-size:12px}
+table.cols{width:100%;table-layout:fixed;margin:0}td.col{border:0;padding:0 8px 0 0;vertical-align:top}.ex{text-align:left}pre{background:#f7f7f7;padding:8px;white-space:pre-wrap;font-size:12px}
 .err{color:#a00}.small{font-size:12px;color:#555}
 @media print{body{max-width:none;margin:0}h2{break-after:avoid}section,.ex,svg{break-inside:avoid}
 .u{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
@@ -207,8 +207,11 @@ def compare_section(r: Report) -> str:
                 )
             )
         out.append(
-            f'<div class="cols"><div>{example_block(ea, "A: " + a)}</div>'
-            f"<div>{example_block(eb, 'B: ' + b)}</div></div>"
+            # a table, not flexbox: Qt's PDF printer lays out tables but not flex boxes
+            '<table class="cols" width="100%"><tr>'
+            f'<td class="col" width="50%" valign="top">{example_block(ea, "A: " + a)}</td>'
+            f'<td class="col" width="50%" valign="top">{example_block(eb, "B: " + b)}</td>'
+            "</tr></table>"
         )
     return "".join(out)
 
