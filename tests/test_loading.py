@@ -151,3 +151,26 @@ def test_cli_analyze_on_gguf_file(tmp_path, bpe_tok):
     d = json.loads(out.stdout)
     assert [u["text"] for u in d["units"]][:3] == ["The", "food", "was"]
     assert sum(d["prediction"]["probs"].values()) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_switching_checkpoints_frees_the_previous_model_and_its_analyzer(
+    tmp_path, keyword_model, sentiment_probe
+):
+    import gc
+    import shutil
+    import weakref
+
+    from inspector.core.loading import ModelPool
+    from inspector.qt.jobs import analyzer_for
+
+    other = shutil.copytree(keyword_model, tmp_path / "other")
+    probe = load_probe(sentiment_probe)
+    pool = ModelPool(max_resident=1, device="cpu")
+    first = analyzer_for(pool, str(keyword_model), probe)
+    assert analyzer_for(pool, str(keyword_model), probe) is first  # reused while resident
+    gone = weakref.ref(first.lm.model)
+    del first
+    second = analyzer_for(pool, str(other), probe)
+    gc.collect()
+    assert gone() is None  # one model in memory, as the pool promises
+    assert second.analyze("the food was great", Settings(explain=False)).label == "positive"

@@ -6,6 +6,7 @@ import gc
 import logging
 import os
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from unittest import mock
 
@@ -204,6 +205,7 @@ class ModelPool:
         self.memory_budget = memory_budget
         self.trusted: set[str] = set()
         self._models: OrderedDict[str, LoadedModel] = OrderedDict()
+        self._extras: dict[str, dict] = {}  # objects built on a model; freed with it
 
     def get(self, path) -> LoadedModel:
         key = str(path)
@@ -216,11 +218,26 @@ class ModelPool:
         self._models[key] = lm
         return lm
 
+    def extra(self, path, name, make: Callable[[LoadedModel], object]):
+        """``make(model)`` built once per resident model and ``name``, and freed with the model.
+
+        Anything that holds a model (an analyzer) must live here: a cache beside the pool would
+        keep every evicted model in memory.
+        """
+        lm = self.get(path)
+        store = self._extras.setdefault(str(path), {})
+        if name not in store:
+            if len(store) >= 8:  # e.g. one per edited probe: keep the newest few
+                store.pop(next(iter(store)))
+            store[name] = make(lm)
+        return store[name]
+
     def resident(self) -> list[str]:
         return list(self._models)
 
     def _evict(self) -> None:
-        _, lm = self._models.popitem(last=False)
+        key, lm = self._models.popitem(last=False)
+        self._extras.pop(key, None)
         del lm
         gc.collect()
         if torch.cuda.is_available():

@@ -16,8 +16,6 @@ from ..core.checkpoints import content_hash, inspect_checkpoint
 from ..core.probe import Probe
 from ..core.results import ExampleResult, Settings
 
-_ANALYZERS: dict[tuple[str, str], Analyzer] = {}  # worker-thread only
-
 
 @dataclass
 class Outcome:
@@ -44,13 +42,7 @@ def _params_line(n: int, device: str) -> str:
 
 
 def analyzer_for(pool, checkpoint: str, probe: Probe) -> Analyzer:
-    lm = pool.get(checkpoint)
-    key = (lm.hash + lm.path, probe.source)
-    if key not in _ANALYZERS or _ANALYZERS[key].lm is not lm:
-        if len(_ANALYZERS) > 8:
-            _ANALYZERS.clear()
-        _ANALYZERS[key] = Analyzer(lm, probe)
-    return _ANALYZERS[key]
+    return pool.extra(checkpoint, ("analyzer", probe.source), lambda lm: Analyzer(lm, probe))
 
 
 def analyze_job(cache, checkpoint: str, probe: Probe, text: str, settings: Settings, gold=None):
