@@ -100,3 +100,67 @@ def test_jobs_run_off_the_ui_thread_and_shutdown_joins(qtbot, tmp_path):
     w.submit("slow", _slow("never"))
     w.shutdown()
     assert not w.running()
+
+
+def _reporting(value, gate: threading.Event):
+    """A long job that reports progress until ``gate`` opens (or it is cancelled)."""
+
+    def job(pool, task, emit):
+        for i in range(2000):
+            if gate.is_set():
+                break
+            task.progress(i, 2000, f"{value} {i}")
+            time.sleep(0.005)
+        return value
+
+    return job
+
+
+@pytest.fixture
+def bar(qtbot, worker):
+    from PySide6.QtWidgets import QMainWindow
+
+    from inspector.qt.status import ProgressRouter, StatusWidgets
+
+    win = QMainWindow()
+    qtbot.addWidget(win)
+    status = StatusWidgets(win.statusBar())
+    side = set()
+    cancelled_default = []
+    router = ProgressRouter(status, worker, side.__contains__, lambda: cancelled_default.append(1))
+    yield status, router, side, cancelled_default
+    win.close()  # the window owns the bar's widgets: it lives as long as the test
+
+
+def test_cancel_stops_the_work_the_status_bar_shows(qtbot, worker, bar):
+    status, router, _side, _default = bar
+    gate = threading.Event()
+    ended = {}
+    worker.finished.connect(lambda rid, r: ended.setdefault(rid, "finished"))
+    worker.cancelled.connect(lambda rid: ended.setdefault(rid, "cancelled"))
+    timeline = worker.submit("timeline", _reporting("timeline", gate))
+    qtbot.waitUntil(lambda: status.message.text().startswith("timeline"), timeout=10_000)
+    edit = worker.submit("analyze", _slow("edit"))  # queued behind the timeline
+    router.cancel_shown()  # Esc
+    with qtbot.waitSignal(worker.finished, timeout=10_000, check_params_cb=lambda r, _v: r == edit):
+        pass
+    assert ended == {timeline: "cancelled", edit: "finished"}
+    gate.set()
+
+
+def test_a_side_job_never_leaves_the_status_bar_busy(qtbot, worker, bar):
+    status, _router, side, _default = bar
+    gate = threading.Event()
+    with qtbot.waitSignal(worker.finished, timeout=10_000):
+        worker.submit("analyze", _slow("edit", gate))
+        gate.set()
+    side.add(worker.submit("baseline", _reporting("baseline", threading.Event())))
+    qtbot.wait(100)
+    assert status.progress.isHidden() and not status.message.text().startswith("baseline")
+    worker.cancel()
+
+
+def test_cancel_with_nothing_shown_falls_back_to_the_analysis(qtbot, worker, bar):
+    _status, router, _side, default = bar
+    router.cancel_shown()
+    assert default == [1]

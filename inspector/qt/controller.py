@@ -44,6 +44,10 @@ class AnalysisController(QObject):
         worker.failed.connect(self._on_failed)
         worker.cancelled.connect(self._on_cancelled)
 
+    @property
+    def baseline_request(self) -> int | None:
+        return self._baseline_request
+
     def ready(self) -> bool:
         return bool(self.checkpoint and self.probe and self.text.strip())
 

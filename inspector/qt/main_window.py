@@ -35,7 +35,7 @@ from .prediction_panel import PredictionPanel
 from .probe_editor import ProbeEditor
 from .spans import carry_spans
 from .stated_panel import StatedPanel
-from .status import MessageBanner, StatusWidgets
+from .status import MessageBanner, ProgressRouter, StatusWidgets
 from .worker import Worker
 
 log = logging.getLogger(__name__)
@@ -130,18 +130,17 @@ class MainWindow(QMainWindow):
         self.editor.edited.connect(self._on_edited)
         self.editor_panel.pin_requested.connect(self.pin_baseline)
         self.probe_editor.applied.connect(self.set_probe)
-        self.status.cancel_requested.connect(self.analysis.cancel)
         a = self.analysis
+        # the pinned baseline is a side job: it never takes over the status bar
+        self.progress_router = ProgressRouter(
+            self.status, self.worker, lambda rid: rid == a.baseline_request, a.cancel
+        )
+        self.cancel_shown = self.progress_router.cancel_shown
         a.partial.connect(self._paint)
         a.done.connect(self._on_done)
         a.baseline_ready.connect(lambda _r: self._paint_prediction())
         a.failed.connect(self._on_failed)
         a.cleared.connect(lambda: self._paint(None, "cleared"))
-        self.worker.progress.connect(self._on_progress)
-        self.worker.started.connect(
-            lambda rid, kind: kind == "analyze" and self.status.busy(0, 0, "predicting…")
-        )
-        self.worker.cancelled.connect(lambda rid: self.status.idle("cancelled"))
 
     def _dock(self, title: str, widget: QWidget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -326,9 +325,6 @@ class MainWindow(QMainWindow):
         if cur is not None and cur.input != self.editor.text():
             cur = None
         self.prediction.display(cur, self.analysis.baseline)
-
-    def _on_progress(self, req_id: int, done: int, total: int, message: str) -> None:
-        self.status.busy(done, total, message)
 
     def _on_done(self, outcome) -> None:
         self._paint(outcome.result, "done")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -93,3 +95,52 @@ class StatusWidgets(QWidget):
         self.progress.hide()
         self.cancel.hide()
         set_text(self.message, message)
+
+
+class ProgressRouter(QObject):
+    """Which request the status bar shows; Esc and its Cancel button stop that one.
+
+    Every job reports progress through the one worker, so without this a side job (the
+    pinned baseline) could leave the bar busy after the analysis ended, and Cancel could
+    stop a timeline while the user meant the analysis, or the other way round.
+    """
+
+    def __init__(
+        self, status: StatusWidgets, worker, is_side_job: Callable[[int], bool], cancel_default
+    ):
+        super().__init__(status)
+        self.status, self.worker = status, worker
+        self._is_side_job, self._cancel_default = is_side_job, cancel_default
+        self.shown: int | None = None
+        status.cancel_requested.connect(self.cancel_shown)
+        worker.started.connect(self._on_started)
+        worker.progress.connect(self._on_progress)
+        worker.finished.connect(lambda rid, _r: self._settle(rid, None))
+        worker.failed.connect(lambda rid, _m, _d: self._settle(rid, None))
+        worker.cancelled.connect(lambda rid: self._settle(rid, "cancelled"))
+
+    def _on_started(self, req_id: int, kind: str) -> None:
+        if kind == "analyze":
+            self.shown = req_id
+            self.status.busy(0, 0, "predicting…")
+
+    def _on_progress(self, req_id: int, done: int, total: int, message: str) -> None:
+        if not self._is_side_job(req_id):
+            self.shown = req_id
+            self.status.busy(done, total, message)
+
+    def _settle(self, req_id: int, message: str | None) -> None:
+        """A request ended: the bar goes idle if it showed that one, or if nothing runs now."""
+        if req_id != self.shown and self.worker.busy():
+            return
+        if req_id == self.shown:
+            self.shown = None
+        if message is not None or not self.status.progress.isHidden():
+            self.status.idle(message if message is not None else self.status.message.text())
+
+    def cancel_shown(self) -> None:
+        rid = self.shown
+        if rid is not None and self.worker.is_live(rid):
+            self.worker.cancel(rid)
+        else:
+            self._cancel_default()

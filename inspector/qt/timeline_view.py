@@ -384,8 +384,6 @@ def install(win) -> None:
     dock.setWidget(view)
     win.add_panel(dock, Qt.DockWidgetArea.BottomDockWidgetArea)
     win.timeline = view
-    if hasattr(win, "status"):  # the status bar's Cancel stops whatever its progress bar shows
-        win.status.cancel_requested.connect(view.cancel)
     win.timeline_dock = dock
     view.checkpoint_done.connect(lambda _c: win.sync_example_results())
     view.timeline_done.connect(lambda _r: win.sync_example_results())

@@ -152,7 +152,7 @@ def _view(win) -> None:
 
 def _run(win) -> None:
     _act(win, "Run", "&Run now", win.analysis.run_now, "F5", "Analyze the current input now")
-    _act(win, "Run", "&Cancel", win.analysis.cancel, "Esc", "Cancel the running analysis")
+    _act(win, "Run", "&Cancel", win.cancel_shown, "Esc", "Cancel the work the status bar shows")
     _act(win, "Run", "&Previous checkpoint", lambda: win.picker.step(-1), "Ctrl+PgUp")
     _act(win, "Run", "&Next checkpoint", lambda: win.picker.step(1), "Ctrl+PgDown")
     _act(
