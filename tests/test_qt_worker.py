@@ -164,3 +164,51 @@ def test_cancel_with_nothing_shown_falls_back_to_the_analysis(qtbot, worker, bar
     _status, router, _side, default = bar
     router.cancel_shown()
     assert default == [1]
+
+
+@pytest.mark.parametrize(
+    "which, label", [("phase1/checkpoint-100", "positive"), ("phase2/checkpoint-200", "negative")]
+)
+def test_an_edit_is_answered_inside_a_running_timeline(
+    qtbot, worker, keyword_model, sentiment_probe, tmp_path, which, label
+):
+    # the edit waits at most one example (its model is the one loaded) or one checkpoint
+    # (another model), not the whole timeline
+    from conftest import three_checkpoint_series
+
+    from inspector.core.inputs import Example
+    from inspector.core.probe import load_probe
+    from inspector.core.results import Settings
+    from inspector.core.series import discover_series
+    from inspector.core.timeline import run_timeline
+    from inspector.qt.jobs import analyze_job
+
+    root = three_checkpoint_series(keyword_model, tmp_path / "run")
+    probe = load_probe(sentiment_probe)
+    inputs = [Example(t) for t in ("the food was great", "our staff was awful", "a great room")]
+    order, results = [], {}
+    worker.finished.connect(lambda rid, r: (order.append(rid), results.setdefault(rid, r)))
+
+    def timeline(pool, task, emit):
+        return run_timeline(
+            discover_series(root),
+            probe,
+            inputs,
+            Settings(),
+            pool=pool,
+            cache=worker.cache,
+            task=task,
+        )
+
+    ckpt = str(discover_series(root).find(which).path)
+    with qtbot.waitSignal(worker.finished, timeout=120_000, check_params_cb=lambda r, _v: r == 1):
+        long = worker.submit("timeline", timeline)
+        edit = worker.submit(
+            "analyze",
+            analyze_job(worker.cache, ckpt, probe, "the staff was great", Settings()),
+            ckpt,
+        )
+    assert long == 1 and order == [edit, long]
+    assert results[edit].result.label == label  # the trained model's answer, or the untrained's
+    assert [u.text for u in results[edit].result.units] == ["the", "staff", "was", "great"]
+    assert [c.error is None for c in results[long].checkpoints] == [True, True, False]

@@ -261,7 +261,7 @@ def _run_checkpoint(
     analyzer = None
     n = len(examples)
     for i, ex in enumerate(examples):
-        task.check()
+        task.let_others_run(str(entry.path) if analyzer is not None else None)
         key = result_key(result.hash, probe.source, ex.text, settings.key(), ex.label)
         hit = cache.get(key) if cache is not None and not refresh else None
         if hit is not None:

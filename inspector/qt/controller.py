@@ -73,7 +73,7 @@ class AnalysisController(QObject):
         job = analyze_job(
             self.worker.cache, self.checkpoint, self.probe, self.text, self.settings, self.gold
         )
-        self.request = self.worker.submit("analyze", job)
+        self.request = self.worker.submit("analyze", job, self.checkpoint)
         self._submitted = self._what()
 
     def _what(self) -> tuple:
@@ -121,7 +121,7 @@ class AnalysisController(QObject):
         job = baseline_job(
             self.worker.cache, self.checkpoint, self.probe, self.baseline_text, self.settings
         )
-        self._baseline_request = self.worker.submit("baseline", job)
+        self._baseline_request = self.worker.submit("baseline", job, self.checkpoint)
 
     def cancel(self) -> None:
         if self.request is not None and self.worker.is_live(self.request):

@@ -6,14 +6,20 @@ every signal a job raises is first routed through the UI thread, which drops
 it unless its request is still live. Because ``submit`` and ``cancel`` run on
 the UI thread too, a superseded request can never be painted, however late
 its queued signals arrive.
+
+Long work (a timeline, a report) lets quick work (a live edit, its baseline) run
+inside it at ``TaskState.let_others_run`` points, so an edit is answered within one
+example of the timeline instead of after all of it; only edits on the model the long
+work holds run there, the others wait for its next checkpoint boundary.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
+import threading
 import traceback
 import weakref
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import count
@@ -31,12 +37,49 @@ Job = Callable[[ModelPool, TaskState, Emit], object]
 LIVE_WORKERS: weakref.WeakSet = weakref.WeakSet()  # the test suite checks none is left running
 
 
+QUICK = ("analyze", "baseline")  # kinds that may run inside long work
+
+
 @dataclass
 class _Request:
     req_id: int
     kind: str
     job: Job
+    model: str | None = None  # the checkpoint it loads, when known
     task: TaskState = field(default_factory=TaskState)
+
+
+class _Queue:
+    """FIFO of requests that also hands out the quick ones waiting behind long work."""
+
+    def __init__(self):
+        self._items: deque[_Request | None] = deque()
+        self._ready = threading.Condition()
+
+    def put(self, req: _Request | None) -> None:
+        with self._ready:
+            self._items.append(req)
+            self._ready.notify()
+
+    def get(self) -> _Request | None:
+        with self._ready:
+            while not self._items:
+                self._ready.wait()
+            return self._items.popleft()
+
+    def take_quick(self, loaded: str | None) -> list[_Request]:
+        """Quick requests that may run now: any at a boundary, else those on ``loaded``."""
+        with self._ready:
+            out = [
+                r
+                for r in self._items
+                if r is not None
+                and r.kind in QUICK
+                and (loaded is None or r.model is None or r.model == loaded)
+            ]
+            for r in out:
+                self._items.remove(r)
+            return out
 
 
 class _Thread(QThread):
@@ -46,7 +89,7 @@ class _Thread(QThread):
         super().__init__()
         self.setObjectName("inspector-worker")
         self._owner = owner
-        self.requests: queue.Queue[_Request | None] = queue.Queue()
+        self.requests = _Queue()
 
     def run(self) -> None:
         while True:
@@ -81,13 +124,14 @@ class Worker(QObject):
         LIVE_WORKERS.add(self)
 
     # -- UI thread API ---------------------------------------------------------
-    def submit(self, kind: str, job: Job) -> int:
-        """Queue ``job``; any live request of the same kind is superseded (silently)."""
+    def submit(self, kind: str, job: Job, model: str | None = None) -> int:
+        """Queue ``job`` (which loads ``model``, if known); a live request of its kind is superseded."""
         for old in [r for r in self._live.values() if r.kind == kind]:
             self._drop(old)
-        req = _Request(next(self._ids), kind, job)
+        req = _Request(next(self._ids), kind, job, model)
         req.task = TaskState(
-            lambda d, t, m, rid=req.req_id: self._raw.emit(rid, "progress", (d, t, m))
+            lambda d, t, m, rid=req.req_id: self._raw.emit(rid, "progress", (d, t, m)),
+            None if kind in QUICK else self._run_quick,
         )
         self._live[req.req_id] = req
         self._thread.requests.put(req)
@@ -152,6 +196,11 @@ class Worker(QObject):
                 self.cancelled.emit(req_id)
 
     # -- worker thread ---------------------------------------------------------
+    def _run_quick(self, loaded: str | None) -> None:
+        for req in self._thread.requests.take_quick(loaded):
+            if not req.task.cancelled:
+                self._execute(req)
+
     def _execute(self, req: _Request) -> None:
         rid = req.req_id
         self._raw.emit(rid, "started", req.kind)
