@@ -210,3 +210,18 @@ def test_a_binding_that_loses_references_is_refused_before_any_window(qtbot, mon
     assert shown == ["Inspector cannot start"]
     assert "pip install 'PySide6-Essentials>=6.6,<6.12'" in capsys.readouterr().err
     assert not [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+
+
+def test_help_lists_every_shortcut_and_both_redo_keys_work(qtbot, window):
+    from PySide6.QtGui import QKeySequence
+
+    from inspector.qt.window_actions import shortcut_help
+
+    text = shortcut_help(window)
+    for key in ("Ctrl+Alt+1", "Ctrl+Alt+2", "Ctrl+Shift+Return", "Ctrl+T", "Esc"):
+        assert key in text  # submenu items and actions in no menu are listed too
+    assert "▸ words: Ctrl+Alt+1" in text
+    redo = next(a for a in window.menus["Edit"].actions() if a.text() == "&Redo")
+    keys = {k.toString() for k in redo.shortcuts()}
+    assert {"Ctrl+Y", "Ctrl+Shift+Z"} <= keys
+    assert QKeySequence("Ctrl+Shift+Z").toString() in text

@@ -88,9 +88,9 @@ def _file(win) -> None:
 
 def _edit(win) -> None:
     undo = win.undo_stack.createUndoAction(win, "&Undo")
-    undo.setShortcut(KS.Undo)
+    undo.setShortcuts(KS.Undo)  # every binding of the platform (setShortcut keeps the first)
     redo = win.undo_stack.createRedoAction(win, "&Redo")
-    redo.setShortcut(KS.Redo)
+    redo.setShortcuts(KS.Redo)
     win.menus["Edit"].addActions([undo, redo])
     win.menus["Edit"].addSeparator()
     ed = win.editor
@@ -306,9 +306,22 @@ def _refresh_recent(win) -> None:
 
 
 def shortcut_help(win) -> str:
-    rows = []
+    """Every shortcut: menu items, items of submenus, and window actions in no menu."""
+    rows: dict[str, None] = {}
+
+    def add(act, within: str = "") -> None:
+        name = within + act.text().replace("&", "")
+        if act.menu() is not None:
+            for sub in act.menu().actions():
+                add(sub, f"{name} ▸ ")
+            return
+        keys = [k.toString() for k in act.shortcuts() if not k.isEmpty()]
+        if keys:
+            rows[f"{name}: {' or '.join(keys)}"] = None
+
     for menu in win.menus.values():
         for act in menu.actions():
-            if not act.shortcut().isEmpty():
-                rows.append(f"{act.text().replace('&', '')}: {act.shortcut().toString()}")
+            add(act)
+    for act in win.actions():
+        add(act)
     return " · ".join(rows)
