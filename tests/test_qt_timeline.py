@@ -190,6 +190,24 @@ def test_another_series_with_the_same_names_replaces_the_list(qtbot, window, run
     assert window.timeline.sync_series().root == copy
 
 
+def test_another_series_brings_its_own_probe_and_inputs(
+    qtbot, window, run_dir, keyword_model, tmp_path
+):
+    other = shutil.copytree(run_dir, tmp_path / "other")
+    (other / "probe.toml").write_text(
+        (run_dir / "probe.toml").read_text().replace("tiny sentiment", "other sentiment")
+    )
+    (other / "inputs.jsonl").write_text(json.dumps({"text": "the room was great"}) + "\n")
+    assert window.probe.name == "tiny sentiment" and len(window.inputs) == 3
+    assert window.open_path(other)
+    assert window.probe.name == "other sentiment" and window.probe.path == str(other / "probe.toml")
+    assert [e.text for e in window.inputs] == ["the room was great"]
+    # a bare checkpoint with nothing beside it keeps what is open
+    bare = shutil.copytree(keyword_model, tmp_path / "bare" / "model")
+    assert window.open_path(bare)
+    assert window.probe.name == "other sentiment" and len(window.inputs) == 1
+
+
 def test_examples_table_shows_each_result_here_sorts_and_opens_the_row(qtbot, window):
     from inspector.qt.examples_table import DELTA, INDEX, PREDICTED, SORT_ROLE, TOP
 

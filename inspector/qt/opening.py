@@ -29,6 +29,10 @@ def _beside(path: Path, names: tuple[str, ...]) -> Path | None:
     return None
 
 
+def _same(a: str | Path | None, b: Path) -> bool:
+    return a is not None and Path(a).resolve() == b.resolve()
+
+
 def open_path(win, path: Path) -> bool:
     """Point the window at ``path``; problems are shown non-modally and leave the session as it was."""
     path = path.expanduser()
@@ -59,9 +63,12 @@ def open_path(win, path: Path) -> bool:
     win.picker.set_entries(entries)
     if hasattr(win, "timeline"):  # its checkpoint list can be arranged before the first run
         win.timeline.sync_series()
-    if win.probe is None and (probe := _beside(path, PROBE_NAMES)):
+    # a folder's own probe and inputs come with it (a restored session keeps its own)
+    probe = _beside(path, PROBE_NAMES)
+    if probe and (win.probe is None or not (win._restoring or _same(win.probe.path, probe))):
         win.open_probe(probe)
-    if not win.inputs and (inputs := _beside(path, INPUT_NAMES)):
+    inputs = _beside(path, INPUT_NAMES)
+    if inputs and (not win.inputs or not (win._restoring or _same(win.inputs_path, inputs))):
         win.open_inputs(inputs)
     if win.probe is None and not win._restoring:
         win.probe_dock.show()
