@@ -20,16 +20,18 @@ def open_demo(win) -> int:
         win.status.busy(0, 0, "opening the demo series…")
     else:
         win.status.busy(0, 0, "building the demo series (first launch, about a minute)…")
-        win.show_message(
-            "Building the demo series on first launch; it is cached for next time.", "info"
-        )
+        if win.banner.isHidden():  # a warning already up (a lost session) matters more
+            win.show_message(
+                "Building the demo series on first launch; it is cached for next time.", "info"
+            )
     req = win.worker.submit("demo", demo_job())
 
     def finished(rid: int, root) -> None:
         if rid != req:
             return
         win.status.idle("demo ready")
-        win.banner.hide()
+        if win.banner.label.text().startswith("Building the demo"):
+            win.banner.hide()
         win.open_path(Path(root) / "fixed")
 
     def failed(rid: int, message: str, details: str) -> None:

@@ -34,6 +34,19 @@ def test_session_file_round_trip_and_damage(tmp_path):
     assert list(session_path().parent.glob("session.json.corrupt-*"))
 
 
+def test_a_lost_session_is_told_not_only_logged(qtbot):
+    session_path().parent.mkdir(parents=True, exist_ok=True)
+    session_path().write_text("{ half a sess")
+    win = MainWindow(prefs=Preferences(device="cpu"), autosave=False)
+    qtbot.addWidget(win)
+    assert restore_last(win) is False  # the app then opens the demo
+    kept = list(session_path().parent.glob("session.json.corrupt-*"))
+    assert kept and not win.banner.isHidden() and win.banner.level == "warning"
+    assert win.banner.label.text().startswith("the last session could not be read")
+    assert any(str(k) in win.banner.label.text() for k in kept)
+    win.worker.shutdown()
+
+
 @pytest.fixture
 def inputs_file(tmp_path):
     path = tmp_path / "inputs.jsonl"

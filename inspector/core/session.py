@@ -53,8 +53,8 @@ def save_session(session: Session, path: Path | None = None) -> Path:
     return path
 
 
-def load_session(path: Path | None = None) -> Session | None:
-    """The saved session, or None; an unreadable file is moved aside, never fatal."""
+def load_session(path: Path | None = None, problems: list[str] | None = None) -> Session | None:
+    """The saved session, or None; an unreadable file is moved aside (told in ``problems``)."""
     path = path or session_path()
     if not path.exists():
         return None
@@ -69,5 +69,7 @@ def load_session(path: Path | None = None) -> Session | None:
         try:
             path.replace(bad)
         except OSError:
-            pass
+            bad = path
+        if problems is not None:
+            problems.append(f"the last session could not be read ({exc}); it is kept as {bad}")
         return None

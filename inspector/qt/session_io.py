@@ -100,7 +100,10 @@ def _sync_setting_actions(win) -> None:
 
 
 def restore_last(win) -> bool:
-    s = load_session()
+    problems: list[str] = []
+    s = load_session(problems=problems)
+    for problem in problems:
+        win.show_message(problem, "warning")
     if s is None or not (s.series or s.text):
         return False
     restore(win, s)
