@@ -167,6 +167,10 @@ def test_a_failed_analysis_leaves_the_status_idle_with_one_banner(
     assert window.status.progress.isHidden() and window.status.cancel.isHidden()
     assert not window.status.model.text().endswith("· loading")
     assert len(set(messages)) == 1
+    # the good probe back: the error banner goes once a result arrives
+    with qtbot.waitSignal(window.analysis.done, timeout=WAIT):
+        window.open_probe(sentiment_probe)
+    assert window.banner.isHidden()
 
 
 def test_applying_a_probe_clears_the_no_probe_note_and_checks_gold_labels(

@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
         self.checkpoints: list[tuple[str, str]] = []  # (name, path) in series order
         self.inputs: list[Example] = []
         self.inputs_path: str | None = None
+        self._settled_by_success: str | None = None  # an error banner a good result retires
         self.current_input: int | None = None
         self.menus: dict = {}
         self._restoring = False
@@ -233,7 +234,7 @@ class MainWindow(QMainWindow):
         try:
             probe = load_probe(path)
         except InspectorError as exc:
-            self.show_message(str(exc), "error")
+            self._show_analysis_error(str(exc))
             return
         self.probe_editor.load(probe.source, probe.path)
         self.set_probe(probe)
@@ -327,6 +328,8 @@ class MainWindow(QMainWindow):
         self.prediction.display(cur, self.analysis.baseline)
 
     def _on_done(self, outcome) -> None:
+        if not self.banner.isHidden() and self.banner.label.text() == self._settled_by_success:
+            self.banner.hide()  # what failed works now
         self._paint(outcome.result, "done")
         hit = " · cache hit" if outcome.cache_hit else ""
         self.status.model.setText(f"{outcome.model_line}{hit}")
@@ -348,7 +351,12 @@ class MainWindow(QMainWindow):
             self.status.model.setText(f"{name} · not loaded")
         # the analysis and the baseline request fail alike: one banner, not two
         if not (self.banner.isVisible() and self.banner.label.text() == message):
-            self.show_message(message, "error", details)
+            self._show_analysis_error(message, details)
+
+    def _show_analysis_error(self, message: str, details: str = "") -> None:
+        """An error that the next good analysis settles (a bad probe, a model that failed)."""
+        self.show_message(message, "error", details)
+        self._settled_by_success = message
 
     def show_message(self, text: str, level: str = "info", details: str = "") -> None:
         """A non-modal banner (errors offer "Copy details"); also logged."""
