@@ -310,8 +310,9 @@ class TokenEditor(QPlainTextEdit):
     def _selection(self, unit: Unit, fmt: QTextCharFormat) -> QTextEdit.ExtraSelection:
         sel = QTextEdit.ExtraSelection()
         c = QTextCursor(self.document())
-        c.setPosition(min(unit.start, len(self._text)))
-        c.setPosition(min(unit.end, len(self._text)), QTextCursor.MoveMode.KeepAnchor)
+        end = self.document().characterCount() - 1  # the document, not _text: it may lag an edit
+        c.setPosition(min(unit.start, end))
+        c.setPosition(min(unit.end, end), QTextCursor.MoveMode.KeepAnchor)
         sel.cursor, sel.format = c, fmt
         return sel
 
