@@ -99,3 +99,33 @@ def test_unknown_format_and_nothing_open_are_reported_not_raised(qtbot, window, 
     with qtbot.waitSignal(window.report_exporter.failed, timeout=1_000) as blocker:
         window.report_exporter.export_to(tmp_path / "r.html")
     assert "open a series folder" in blocker.args[0]
+
+
+def test_a_partial_or_other_folders_timeline_exports_with_its_caveats(
+    qtbot, window, folder, tmp_path
+):
+    import dataclasses
+
+    from inspector.reports.validate import errors
+
+    probe = load_probe(folder / "probe.toml")
+    full = run_timeline(
+        discover_series(folder / "run"), probe, [Example(t, y) for t, y in INPUTS], Settings()
+    )
+    # what the timeline dock keeps when its run is cancelled after the first checkpoint
+    window.timeline_result = dataclasses.replace(
+        full, checkpoints=full.checkpoints[:1], not_run=[full.checkpoints[1].name]
+    )
+    window.series_path = str(tmp_path)  # the user has opened another folder since
+    out = tmp_path / "partial.json"
+    with qtbot.waitSignal(window.report_exporter.exported, timeout=30_000):
+        window.report_exporter.export_to(out)
+    data = json.loads(out.read_text())
+    assert data["timeline"]["not_run"] == ["checkpoint-200"] and errors(data) == []
+    assert window.banner.level == "warning"
+    assert "partial run (1 checkpoint not analysed)" in window.banner.label.text()
+    assert "not on the open folder" in window.banner.label.text()
+    html = tmp_path / "partial.html"
+    with qtbot.waitSignal(window.report_exporter.exported, timeout=30_000):
+        window.report_exporter.export_to(html)
+    assert "Partial run: stopped before 1 of 2 checkpoints (checkpoint-200)" in html.read_text()

@@ -77,6 +77,7 @@ class TimelineResult:
     probe: Probe
     inputs: list[Example]
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    not_run: list[str] = field(default_factory=list)  # stopped before these checkpoints
 
     def find(self, name: str) -> CheckpointResult:
         for c in self.checkpoints:
@@ -99,6 +100,7 @@ class TimelineResult:
             "inputs": [{"text": ex.text, "label": ex.label} for ex in self.inputs],
             "inputs_hash": inputs_hash(self.inputs),
             "skipped": [{"name": n, "reason": r} for n, r in self.skipped],
+            **({"not_run": list(self.not_run)} if self.not_run else {}),
         }
 
     @classmethod
@@ -114,6 +116,7 @@ class TimelineResult:
             parse_probe(p["source"], p.get("path")),
             [Example(e["text"], e.get("label")) for e in d.get("inputs", [])],
             [(s["name"], s["reason"]) for s in d.get("skipped", [])],
+            list(d.get("not_run", [])),
         )
 
 

@@ -171,7 +171,18 @@ class ReportExporter(QObject):
         except (InspectorError, OSError, ValueError, KeyError) as exc:
             self._fail(f"export report: {exc}")
             return
-        self.win.show_message(f"report written: {', '.join(str(p) for p in paths)}", "info")
+        written = f"report written: {', '.join(str(p) for p in paths)}"
+        caveats = []
+        if result.not_run:
+            n = len(result.not_run)
+            caveats.append(f"a partial run ({n} checkpoint{'s' * (n != 1)} not analysed)")
+        open_now = getattr(self.win, "series_path", None)
+        if open_now and Path(open_now).resolve() != Path(result.series).resolve():
+            caveats.append(f"the last timeline ran on {result.series}, not on the open folder")
+        if caveats:
+            self.win.show_message(f"{written} — {'; '.join(caveats)}", "warning")
+        else:
+            self.win.show_message(written, "info")
         self.exported.emit([str(p) for p in paths])
 
     def _fail(self, message: str) -> None:

@@ -260,7 +260,13 @@ class TimelineView(QWidget):
         root, ref, settings, probe, examples, order = self._ctx
         got = {c.name: c for c in self._partial}
         self.result = TimelineResult(
-            root, ref, [got[n] for n in order if n in got], settings, probe, examples
+            root,
+            ref,
+            [got[n] for n in order if n in got],
+            settings,
+            probe,
+            examples,
+            not_run=[n for n in order if n not in got],  # until the run ends, if it is cancelled
         )
         self.redraw()
         self.checkpoint_done.emit(payload)

@@ -298,6 +298,15 @@ def render_html(r: Report) -> str:
         f'<p class="sub">series {escape(str(t.get("series")))} · {n_ck} checkpoints analysed · {n_inputs} '
         f"inputs · reference {escape(str(t.get('reference')))} · created {escape(str(r.provenance.get('created')))}"
         f" · Inspector {escape(str(r.provenance.get('app_version')))}</p>",
+        *(
+            [
+                f'<p class="err">Partial run: stopped before {len(t["not_run"])} of '
+                f"{len(t['not_run']) + len(t['checkpoints'])} checkpoints "
+                f"({escape(', '.join(t['not_run']))}).</p>"
+            ]
+            if t.get("not_run")
+            else []
+        ),
         "<section><h2>Run summary</h2>",
         summary_table(r),
         "</section>",
