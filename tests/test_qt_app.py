@@ -229,3 +229,23 @@ def test_help_lists_every_shortcut_and_both_redo_keys_work(qtbot, window):
     keys = {k.toString() for k in redo.shortcuts()}
     assert {"Ctrl+Y", "Ctrl+Shift+Z"} <= keys
     assert QKeySequence("Ctrl+Shift+Z").toString() in text
+
+
+def test_the_ablation_in_force_is_checked_and_an_empty_pin_is_refused(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    acts = window.ablation_actions
+    assert acts["delete"].isChecked() and not acts["replace"].isChecked()
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("…", False))  # cancelled
+    acts["replace"].trigger()
+    assert acts["delete"].isChecked() and window.settings.ablation == "delete"
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("the", True))
+    acts["replace"].trigger()
+    assert acts["replace"].isChecked() and window.settings.ablation == "replace"
+    assert window.settings.filler == "the"
+    window.set_input("")
+    window.pin_baseline()
+    assert (
+        window.analysis.baseline_text is None
+        and "Type an input first" in window.banner.label.text()
+    )

@@ -241,6 +241,7 @@ class MainWindow(QMainWindow):
 
     def set_settings(self, settings: Settings) -> None:
         self.analysis.settings = settings
+        window_actions.sync_setting_actions(self)
         self.analysis.refresh_all()
         self.sync_example_results()
         self.changed()
@@ -277,6 +278,9 @@ class MainWindow(QMainWindow):
 
     def pin_baseline(self) -> None:
         text = self.editor.text()
+        if not text.strip():
+            self.show_message("Type an input first, then pin it as the baseline (Ctrl+B)", "info")
+            return
         self.editor_panel.set_baseline(text)
         self.analysis.pin(text)
         self.changed()

@@ -12,6 +12,7 @@ from ..core.inputs import Example
 from ..core.probe import parse_probe
 from ..core.results import Settings
 from ..core.session import Session, load_session, save_session
+from .window_actions import sync_setting_actions
 
 
 def capture(win) -> Session:
@@ -56,7 +57,7 @@ def restore(win, s: Session) -> None:
             win.analysis.settings = Settings.from_dict(s.settings) if s.settings else win.settings
         except (TypeError, ValueError):
             pass
-        _sync_setting_actions(win)
+        sync_setting_actions(win)
         if s.probe_text:
             win.probe_editor.load(s.probe_text, s.probe_path)
             try:
@@ -87,16 +88,6 @@ def restore(win, s: Session) -> None:
         win.analysis.run_now()
     finally:
         win._restoring = False
-
-
-def _sync_setting_actions(win) -> None:
-    st = win.settings
-    if st.unit in getattr(win, "unit_actions", {}):
-        win.unit_actions[st.unit].setChecked(True)
-    if hasattr(win, "cf_action"):
-        win.cf_action.setChecked(st.counterfactual)
-    if hasattr(win, "forms_action"):
-        win.forms_action.setChecked(st.word_forms)
 
 
 def restore_last(win) -> bool:

@@ -216,20 +216,40 @@ def _run(win) -> None:
         'An explanation that says "refunds" or "refunded" cites the unit "refund"',
         checkable=True,
     )
-    _act(
+    replace = _act(
         win,
         "Run",
         "Ablate by re&placing…",
         lambda: _ask_filler(win),
         None,
         "Replace units with a filler instead of deleting them",
+        checkable=True,
     )
-    _act(
+    delete = _act(
         win,
         "Run",
         "Ablate by &deleting",
         lambda: win.set_settings(win.settings.with_(ablation="delete")),
+        checkable=True,
     )
+    group = QActionGroup(win)  # the mode in force is the checked one
+    for act in (replace, delete):
+        group.addAction(act)
+    win.ablation_actions = {"replace": replace, "delete": delete}
+    sync_setting_actions(win)
+
+
+def sync_setting_actions(win) -> None:
+    """Check the menu items of the settings in force (after a dialog, a session, a toggle)."""
+    st = win.settings
+    if st.unit in getattr(win, "unit_actions", {}):
+        win.unit_actions[st.unit].setChecked(True)
+    if st.ablation in getattr(win, "ablation_actions", {}):
+        win.ablation_actions[st.ablation].setChecked(True)
+    if hasattr(win, "cf_action"):
+        win.cf_action.setChecked(st.counterfactual)
+    if hasattr(win, "forms_action"):
+        win.forms_action.setChecked(st.word_forms)
 
 
 def _mark_span(win) -> None:
@@ -258,6 +278,8 @@ def _ask_filler(win) -> None:
     )
     if ok and text:
         win.set_settings(win.settings.with_(ablation="replace", filler=text))
+    else:
+        sync_setting_actions(win)  # cancelled: the mode in force stays checked
 
 
 def _open_folder(win) -> None:
