@@ -247,4 +247,4 @@ class CompareDialog(QDialog):
         names = dict(getattr(self.win, "checkpoints", []))
         self.win.open_checkpoint(b.name if b.name in names else b.path)
         ex = self.result.inputs[change.index]
-        self.win.set_input(ex.text, ex.label)
+        self.win.open_example(ex)

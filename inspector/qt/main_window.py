@@ -269,6 +269,14 @@ class MainWindow(QMainWindow):
             self.set_input(ex.text, ex.label)
             self.pin_baseline()
 
+    def open_example(self, ex: Example) -> None:
+        """An example picked elsewhere (timeline, compare): its row of the input set if it has one."""
+        at = next((i for i, e in enumerate(self.inputs) if e == ex), None)
+        if at is None:
+            self.set_input(ex.text, ex.label)
+        else:
+            self.load_example(at)
+
     def set_input(self, text: str, gold: str | None = None) -> None:
         """Replace the input (undoable) and analyze it at once; the first input becomes the baseline."""
         self.editor.set_text(text, "Load input")

@@ -363,7 +363,7 @@ class TimelineView(QWidget):
         """Open example ``row`` at checkpoint ``col``."""
         self.open_point(col)
         ex = self.result.inputs[row]
-        self.win.set_input(ex.text, ex.label)
+        self.win.open_example(ex)
 
     def _on_hover(self, scene_pos) -> None:
         ps = getattr(self, "plotted", None)
