@@ -143,3 +143,24 @@ def test_counterfactual_table_shows_stated_and_measured_flips(
     assert rows[3][2] == "yes → positive / yes → negative"
     assert rows[0][2] == "yes → positive / no"
     assert "cf_label_match 0.000" in out
+
+
+def test_a_device_this_torch_lacks_and_an_unwritable_output_are_one_line_errors(
+    keyword_model, sentiment_probe, tmp_path, capsys
+):
+    import torch
+
+    base = ["analyze", "--model", str(keyword_model), "--probe", str(sentiment_probe)]
+    assert main([*base, "--input", "great", "--device", "tpu"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "inspector: error: unknown device 'tpu' (use auto, cpu, cuda or mps)"
+    )
+    if not torch.cuda.is_available():
+        assert main([*base, "--input", "great", "--device", "cuda"]) == 2
+        err = capsys.readouterr().err
+        assert "device 'cuda' is not available here" in err and "Traceback" not in err
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    assert main(["demo", "--out", str(blocker)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"inspector: error: {blocker}") and len(err.strip().splitlines()) == 1

@@ -13,7 +13,7 @@ from unittest import mock
 import torch
 
 from .checkpoints import CheckpointInfo, content_hash, inspect_checkpoint
-from .errors import CheckpointError
+from .errors import CheckpointError, InputError
 
 log = logging.getLogger(__name__)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach a hub at run time
@@ -40,12 +40,31 @@ class LoadedModel:
 
 def pick_device(preference: str = "auto") -> torch.device:
     if preference != "auto":
-        return torch.device(preference)
+        return _asked_device(preference)
     if torch.cuda.is_available():
         return torch.device("cuda")
     if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def _asked_device(name: str) -> torch.device:
+    """The device the user named, if this torch build can use it here."""
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise InputError(f"unknown device {name!r} (use auto, cpu, cuda or mps)") from None
+    mps = getattr(torch.backends, "mps", None)
+    usable = {
+        "cpu": True,
+        "cuda": torch.cuda.is_available(),
+        "mps": bool(mps and mps.is_available()),
+    }.get(device.type, False)
+    if not usable:
+        raise InputError(
+            f"device {name!r} is not available here (torch {torch.__version__}); use auto or cpu"
+        )
+    return device
 
 
 def _dtype_for(device: torch.device) -> torch.dtype:
