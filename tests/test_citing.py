@@ -60,3 +60,9 @@ def test_results_cached_before_word_forms_existed_are_still_found():
     # cache keys of the default settings are what they were before the field was added
     assert "word_forms" not in Settings().key()
     assert Settings(word_forms=True).key() != Settings().key()
+
+
+def test_a_word_with_combining_marks_is_cited_whole():
+    text = "हिन्दी फिल्म great"
+    assert _cited("मुझे हिन्दी पसंद", False, text) == ["हिन्दी"]
+    assert _cited("हिन्", False, text) == []  # a part of the word, cut before its vowel sign

@@ -52,3 +52,16 @@ def test_spans_validated():
         span_units(TEXT, [(0, 5), (4, 8)])
     with pytest.raises(InputError, match="outside the input"):
         span_units(TEXT, [(0, 500)])
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("nai\u0308ve and great", ["nai\u0308ve", "and", "great"]),  # a decomposed ï
+        ("हिन्दी great", ["हिन्दी", "great"]),  # vowel signs and a virama
+        ("مَرْحَبًا great", ["مَرْحَبًا", "great"]),  # harakat
+    ],
+)
+def test_a_word_keeps_its_combining_marks(text, words):
+    # split at a mark, a fragment such as "ve" got a shift of its own
+    assert [u.text for u in word_units(text)] == words

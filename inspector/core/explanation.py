@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import regex
 import torch
 
 from .tasks import TaskState, ensure_task
-from .units import WORD_RE, Unit
+from .units import LETTER, WORD_RE, Unit
 
 
 @dataclass
@@ -70,8 +71,8 @@ def _named(text: str, word: str) -> list[tuple[int, int]]:
     """Whole-word, case-insensitive occurrences of ``word`` (a word or a phrase) in ``text``."""
     if not word:
         return []
-    pattern = r"(?<!\w)" + re.escape(word) + r"(?!\w)"
-    return [m.span() for m in re.finditer(pattern, text, re.IGNORECASE)]
+    pattern = rf"(?<!{LETTER})" + regex.escape(word) + rf"(?!{LETTER})"
+    return [m.span() for m in regex.finditer(pattern, text, regex.IGNORECASE)]
 
 
 def _form_spans(text: str, words: list[str]) -> list[list[tuple[int, int]]]:

@@ -5,12 +5,16 @@ Offsets are character offsets into the input text, never into the template.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+import regex
 
 from .errors import InputError
 
-WORD_RE = re.compile(r"\w+(?:['’\-]\w+)*")
+# A word keeps its combining marks (Devanagari vowel signs, Arabic harakat, a decomposed
+# "i" + U+0308): \w alone splits "हिन्दी" into three units and "naïve" into two.
+LETTER = r"[\w\p{M}]"
+WORD_RE = regex.compile(rf"{LETTER}+(?:['’\-]{LETTER}+)*")
 UNIT_KINDS = ("word", "token", "span")
 
 
