@@ -248,7 +248,7 @@ def test_long_paste_is_capped_with_a_note_and_planned_first(analyzer):
 
 def test_ten_thousand_words_name_the_token_count(analyzer, good, sentiment_probe, capsys):
     text = " ".join(["the food was great"] * 2500)
-    with pytest.raises(InputError, match=r"10,?0\d\d tokens.*at most 512"):
+    with pytest.raises(InputError, match=r"10,?0\d\d tokens.*at most 512 \(504 for the prompt"):
         analyzer.plan(text, Settings(explain=False))
     code, lines = _cli(capsys, good, sentiment_probe, text=text)
     _one_line_error(code, lines, 2, "at most 512")
@@ -267,6 +267,21 @@ def test_non_utf8_files_are_named(tmp_path, good, sentiment_probe, capsys):
         load_probe(probe)
     code, lines = _cli(capsys, good, probe)
     _one_line_error(code, lines, 2, "probe.toml")
+
+
+def test_a_text_input_file_keeps_every_line_as_written(tmp_path):
+    from inspector.core.inputs import load_inputs
+
+    txt = tmp_path / "reviews.txt"
+    txt.write_text("great food\n#1 pizza in town\n{braces} are great\n")
+    assert [e.text for e in load_inputs(txt)] == [
+        "great food",
+        "#1 pizza in town",
+        "{braces} are great",
+    ]
+    other = tmp_path / "reviews.lst"  # no telling suffix: the first line decides
+    other.write_text(txt.read_text())
+    assert len(load_inputs(other)) == 3
 
 
 def test_malformed_jsonl_and_toml_name_line_and_field(tmp_path):

@@ -76,9 +76,11 @@ class Analyzer:
 
     def ids(self, text: str, template: str | None = None, **fields: str) -> list[int]:
         ids = encode(self.lm.tokenizer, self.render(text, template, **fields), self.probe.chat)[0]
-        if self.max_positions and len(ids) + 8 > self.max_positions:
+        if self.max_positions and len(ids) + ANSWER_ROOM > self.max_positions:
             raise InputError(
                 f"the prompt is {len(ids)} tokens; this model reads at most {self.max_positions}"
+                f" ({self.max_positions - ANSWER_ROOM} for the prompt, {ANSWER_ROOM} kept for"
+                " the answer)"
             )
         return ids
 
@@ -302,6 +304,9 @@ class Analyzer:
             out.update(cf_precision=pr["precision"], cf_recall=pr["recall"], cf_f1=pr["f1"])
             out["cf_label_match"] = M.label_match(result.counterfactual)
         return out
+
+
+ANSWER_ROOM = 8  # positions kept free after the prompt for multi-token verbalizers
 
 
 def _argmax(row) -> int:

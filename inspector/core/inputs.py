@@ -16,12 +16,19 @@ class Example:
     label: str | None = None
 
 
-def parse_inputs(raw: str, where: str = "inputs", labels: list[str] | None = None) -> list[Example]:
+def parse_inputs(
+    raw: str, where: str = "inputs", labels: list[str] | None = None, jsonl: bool | None = None
+) -> list[Example]:
+    """One input per line of text, or JSONL; ``jsonl=None`` decides by the first line.
+
+    Every line of a text file is an input as written ("#1 pizza", "{braces} are great").
+    """
     lines = raw.splitlines()
-    is_jsonl = any(line.lstrip().startswith("{") for line in lines if line.strip())
+    first = next((line.lstrip() for line in lines if line.strip()), "")
+    is_jsonl = first.startswith("{") if jsonl is None else jsonl
     out: list[Example] = []
     for n, line in enumerate(lines, 1):
-        if not line.strip() or (not is_jsonl and line.lstrip().startswith("#")):
+        if not line.strip():
             continue
         if not is_jsonl:
             out.append(Example(line.strip()))
@@ -60,7 +67,8 @@ def load_inputs(path: str | Path, labels: list[str] | None = None) -> list[Examp
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); re-save it as UTF-8") from exc
-    return parse_inputs(text, str(path), labels)
+    fmt = {".jsonl": True, ".txt": False}.get(path.suffix.lower())
+    return parse_inputs(text, str(path), labels, fmt)
 
 
 def inputs_hash(examples: list[Example]) -> str:
