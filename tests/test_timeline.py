@@ -169,7 +169,7 @@ def test_run_timeline_caches_skips_bad_checkpoint_and_bounds_memory(
     assert progress[-1][:2] == (9, 9) and progress[1][2] == "phase1/checkpoint-100: example 1/3"
     good, untrained, bad = first.checkpoints
     assert "shape mismatch" in bad.error or "cannot load model" in bad.error
-    assert bad.examples == [] and bad.metrics == {}
+    assert bad.examples == [] and set(bad.metrics.values()) == {None}
     # the trained model answers by its keyword: right every time, and the keyword moves it most
     assert good.metrics["accuracy"] == 1.0 and good.metrics["n_conflict"] == 0
     for ex in good.examples:
@@ -285,8 +285,13 @@ def test_cli_timeline_json_and_table(series_dir, sentiment_probe, inputs_file, t
     assert first["metrics"]["accuracy"] == 1.0
     ex = first["examples"][0]
     assert "model" not in ex and ex["input"] == "the food was great"
+    assert ex["probe"] == "tiny sentiment"  # an analyze object without "model" (DESIGN §7)
     assert {"prediction", "units", "explanation", "metrics"} <= set(ex)
-    assert "error" in d["checkpoints"][2] and d["checkpoints"][2]["examples"] == []
+    broken = d["checkpoints"][2]
+    assert "error" in broken and broken["examples"] == []
+    # the same metric keys as any checkpoint, all null
+    assert set(broken["metrics"]) == set(first["metrics"])
+    assert set(broken["metrics"].values()) == {None}
     assert {
         "name": "phase2/optimizer.pt",
         "reason": "training state (optimizer/scheduler/RNG), not a model",
@@ -299,6 +304,24 @@ def test_cli_timeline_json_and_table(series_dir, sentiment_probe, inputs_file, t
     n = d["checkpoints"][1]["metrics"]["n_conflict"]
     assert f"(n={n})" in table
     assert "note: skipped phase2/optimizer.pt" in captured.err
+    assert "note: skipped phase2/checkpoint-300: " in captured.err
+    assert "WARNING" not in captured.err
+
+
+def test_cli_reference_that_fails_or_was_skipped_is_an_error(
+    series_dir, sentiment_probe, inputs_file, capsys
+):
+    base = ["timeline", "--series", str(series_dir), "--probe", str(sentiment_probe)]
+    base += ["--inputs", str(inputs_file)]
+    assert main([*base, "--reference", "phase2/checkpoint-300"]) == 3
+    err = capsys.readouterr().err
+    assert "error: the reference phase2/checkpoint-300 could not be analysed" in err
+    assert main([*base, "--reference", "phase2/optimizer.pt"]) == 2
+    assert "the reference phase2/optimizer.pt was skipped" in capsys.readouterr().err
+    assert main([*base, "--reference", "phase2/checkpoint-200/"]) == 0  # as tab completion types it
+    assert (
+        "(reference)" in capsys.readouterr().out.split("phase2/checkpoint-200")[1].splitlines()[0]
+    )
 
 
 def test_cli_timeline_json_to_stdout_then_from_cache(
@@ -383,3 +406,23 @@ def test_cli_probe_unusable_by_every_checkpoint_exits_2(series_dir, inputs_file,
     assert main(args) == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert "zzqq" in err and str(probe) in err
+
+
+def test_counterfactual_figures_are_averaged_per_checkpoint(
+    series_dir, counterfactual_probe, tmp_path
+):
+    cache = ResultCache(tmp_path / "cf.sqlite")
+    try:
+        result = run_timeline(
+            discover_series(series_dir),
+            load_probe(counterfactual_probe),
+            INPUTS,
+            Settings(counterfactual=True),
+            cache=cache,
+        )
+    finally:
+        cache.close()
+    ok = result.checkpoints[0]
+    per_example = [ex.metrics["cf_f1"] for ex in ok.examples if ex.metrics.get("cf_f1") is not None]
+    assert per_example and ok.metrics["cf_f1"] == pytest.approx(sum(per_example) / len(per_example))
+    assert {"cf_precision", "cf_recall", "cf_label_match"} <= set(ok.metrics)

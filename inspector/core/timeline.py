@@ -40,13 +40,14 @@ class CheckpointResult:
     hash: str | None = None
     seconds: float = 0.0
 
-    def to_dict(self) -> dict:
+    def to_dict(self, probe: str | None = None) -> dict:
         out = {
             "name": self.name,
             "path": self.path,
             "step": self.step,
             "metrics": self.metrics,
-            "examples": [ex.to_dict() for ex in self.examples],
+            # one analyze object per input, without "model" (DESIGN.md §7)
+            "examples": [ex.to_dict(probe=probe) for ex in self.examples],
         }
         if self.error is not None:
             out["error"] = self.error
@@ -90,7 +91,7 @@ class TimelineResult:
         return {
             "series": self.series,
             "reference": self.reference,
-            "checkpoints": [c.to_dict() for c in self.checkpoints],
+            "checkpoints": [c.to_dict(self.probe.name) for c in self.checkpoints],
             "settings": asdict(self.settings),
             "probe": {
                 "name": self.probe.name,
@@ -188,6 +189,9 @@ def coupling(examples: list[ExampleResult], reference: list[ExampleResult] | Non
     }
 
 
+CF_KEYS = ("cf_precision", "cf_recall", "cf_f1", "cf_label_match")
+
+
 def checkpoint_metrics(
     examples: list[ExampleResult], reference: list[ExampleResult] | None
 ) -> dict:
@@ -212,6 +216,9 @@ def checkpoint_metrics(
         "cct": M.point_biserial(pairs_d, pairs_c),
         "explanation_words": M.mean(ex.explanation.n_words for ex in explained),
     }
+    # counterfactual mode: means over the examples that have the figure (None otherwise)
+    for key in CF_KEYS:
+        out[key] = M.mean(ex.metrics.get(key) for ex in examples)
     out.update(coupling(examples, reference))
     return out
 
@@ -325,10 +332,15 @@ def run_timeline(
                     entry, probe, examples, settings, pool, cache, refresh, task, progress
                 )
             except (InspectorError, OSError) as exc:  # a bad checkpoint must not sink the run
-                log.warning("timeline: %s skipped: %s", entry.name, exc)
+                log.info("timeline: %s skipped: %s", entry.name, exc)
                 failures.append(exc)
                 res = CheckpointResult(
-                    entry.name, str(entry.path), entry.step, {}, [], error=str(exc)
+                    entry.name,
+                    str(entry.path),
+                    entry.step,
+                    dict.fromkeys(checkpoint_metrics([], None)),  # stable keys, all null
+                    [],
+                    error=str(exc),
                 )
                 progress.done = start + len(examples)
                 task.progress(progress.done, progress.total, f"{entry.name}: skipped")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from .cache import ResultCache
-from .errors import CheckpointError
+from .errors import CheckpointError, InputError
 from .inputs import Example, load_inputs
 from .loading import ModelPool
 from .probe import Probe, load_probe
@@ -58,6 +58,7 @@ def timeline_from_args(
     examples = load_inputs(args.inputs, probe.label_names)
     for name, reason in series.skipped:
         print(f"note: skipped {name}: {reason}", file=sys.stderr)
+    reference = _reference(series, args.reference)
     cache = ResultCache()
     try:
         result = run_timeline(
@@ -65,7 +66,7 @@ def timeline_from_args(
             probe,
             examples,
             settings,
-            reference=args.reference,
+            reference=reference,
             pool=ModelPool(1, device=args.device),
             cache=cache,
             task=TaskState(progress),
@@ -78,7 +79,29 @@ def timeline_from_args(
         raise CheckpointError(
             f"{series.root}: no checkpoint could be analysed (first: {failed[0].error})"
         )
+    ref = result.find(result.reference)
+    if ref.error and reference is not None:
+        raise CheckpointError(f"the reference {ref.name} could not be analysed: {ref.error}")
+    for c in failed:
+        print(f"note: skipped {c.name}: {c.error}", file=sys.stderr)
+    if ref.error:
+        print(f"note: no coupling: the reference {ref.name} could not be analysed", file=sys.stderr)
+    # an example's note (a capped input, counterfactual mode skipped) is told once per run
+    notes = {n: None for c in result.checkpoints for ex in c.examples for n in ex.notes}
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     return result, probe, examples
+
+
+def _reference(series, name: str | None) -> str | None:
+    """``--reference`` as typed (a trailing slash from tab completion is fine)."""
+    if not name:
+        return None
+    name = name.rstrip("/\\")
+    for skipped, reason in series.skipped:
+        if skipped.rstrip("/") == name or skipped.endswith("/" + name):
+            raise InputError(f"the reference {name} was skipped: {reason}")
+    return series.find(name).name
 
 
 def run_cli_timeline(args, settings: Settings, progress, write_json) -> int:
