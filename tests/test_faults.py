@@ -310,6 +310,8 @@ def test_labels_that_vanish_or_collide_are_probe_errors(good, tmp_path):
     for labels, fragment in (
         (' positive = [" "]\nnegative = ["bad"]', "nothing|empty"),
         ('positive = ["good"]\nnegative = ["good"]', "good"),
+        ('positive = ["[PAD]"]\nnegative = ["bad"]', "special token '\\[PAD\\]'"),
+        ('positive = ["good"]\nnegative = ["<user>"]', "special token '<user>'"),
     ):
         probe = tmp_path / "p.toml"
         probe.write_text(

@@ -38,6 +38,13 @@ def tokenize_verbalizers(tokenizer, labels: dict[str, tuple[str, ...]]) -> Verba
             unk = getattr(tokenizer, "unk_token_id", None)
             if unk is not None and unk in toks:
                 raise ProbeError(f"label {label!r}: verbalizer {v!r} is unknown to this tokenizer")
+            special = set(getattr(tokenizer, "all_special_ids", None) or ()) & set(toks)
+            if special:
+                name = tokenizer.convert_ids_to_tokens(min(special))
+                raise ProbeError(
+                    f"label {label!r}: verbalizer {v!r} holds the special token {name!r} of this"
+                    " tokenizer (padding, turn or end markers are not answers)"
+                )
             if toks in owner and owner[toks] != label:
                 raise ProbeError(
                     f"labels {owner[toks]!r} and {label!r} tokenize identically ({v!r}); they cannot be told apart"
