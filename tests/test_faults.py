@@ -103,6 +103,17 @@ def test_pickle_only_folder_loads_with_weights_only_and_a_notice(
         == 0
     )
     assert "note: weights are a torch pickle" in capsys.readouterr().err
+    # a timeline over a series with that member tells it too
+    inputs = copy.parent / "inputs.txt"
+    inputs.write_text("the food was great\n")
+    assert (
+        cli.main(
+            ["timeline", "--series", str(copy), "--probe", str(sentiment_probe)]
+            + ["--inputs", str(inputs)]
+        )
+        == 0
+    )
+    assert f"note: {copy.name}: weights are a torch pickle" in capsys.readouterr().err
 
 
 def test_auto_map_custom_code_is_refused_and_consent_is_per_checkpoint(

@@ -39,6 +39,7 @@ class CheckpointResult:
     cached: int = 0  # how many examples came from the cache
     hash: str | None = None
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # e.g. weights read from a torch pickle
 
     def to_dict(self, probe: str | None = None) -> dict:
         out = {
@@ -52,6 +53,8 @@ class CheckpointResult:
         if self.error is not None:
             out["error"] = self.error
         out.update(hash=self.hash, cached=self.cached, seconds=self.seconds)
+        if self.notes:
+            out["notes"] = list(self.notes)
         return out
 
     @classmethod
@@ -66,6 +69,7 @@ class CheckpointResult:
             d.get("cached", 0),
             d.get("hash"),
             d.get("seconds", 0.0),
+            list(d.get("notes", [])),
         )
 
 
@@ -267,7 +271,8 @@ def _run_checkpoint(
     t0 = time.perf_counter()
     result = CheckpointResult(entry.name, str(entry.path), entry.step, {}, [])
     # the content hash needs no model in memory, so a fully cached checkpoint is never loaded
-    result.hash = content_hash(inspect_checkpoint(entry.path))
+    info = inspect_checkpoint(entry.path)
+    result.hash, result.notes = content_hash(info), list(info.notices)
     analyzer = None
     n = len(examples)
     for i, ex in enumerate(examples):

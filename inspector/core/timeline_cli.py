@@ -82,6 +82,9 @@ def timeline_from_args(
     ref = result.find(result.reference)
     if ref.error and reference is not None:
         raise CheckpointError(f"the reference {ref.name} could not be analysed: {ref.error}")
+    for c in result.checkpoints:
+        for note in c.notes:
+            print(f"note: {c.name}: {note}", file=sys.stderr)
     for c in failed:
         print(f"note: skipped {c.name}: {c.error}", file=sys.stderr)
     if ref.error:
