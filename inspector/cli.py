@@ -43,6 +43,9 @@ def _positive_int(value: str) -> int:
 def _settings(args):
     from .core.results import Settings
 
+    if args.seed != 0 and not args.sample:
+        print("note: --seed matters only with --sample (explanations are greedy)", file=sys.stderr)
+
     return Settings(
         unit=args.unit,
         ablation="replace" if args.filler else "delete",
@@ -141,6 +144,18 @@ def cmd_timeline(args) -> int:
 def cmd_report(args) -> int:
     from .reports.cli import run_cli_report
 
+    if args.from_:
+        defaults = vars(parser().parse_args(["report", "--out", args.out]))
+        extra = [
+            "--" + k.replace("_", "-")
+            for k, v in vars(args).items()
+            if k not in ("from_", "out", "func") and v != defaults.get(k)
+        ]
+        if extra:
+            raise InputError(
+                f"report --from writes the report as it was run; {', '.join(extra)} cannot"
+                " change it (run the report again without --from)"
+            )
     return run_cli_report(args, _settings(args) if not args.from_ else None, _stderr_progress)
 
 

@@ -230,6 +230,11 @@ def test_bad_output_suffix_and_missing_arguments_exit_2(run, tmp_path, capsys):
     assert "unknown report format" in capsys.readouterr().err
     assert main(["report", "--out", str(tmp_path / "r.html")]) == 2
     assert "--series, --probe, --inputs required" in capsys.readouterr().err
+    # --from re-creates a report: options of a run would be silently ignored, so they are refused
+    out = str(tmp_path / "again.html")
+    assert main(["report", "--from", str(run["json"]), "--out", out, "--counterfactual"]) == 2
+    err = capsys.readouterr().err
+    assert "--counterfactual cannot change it" in err and not (tmp_path / "again.html").exists()
 
 
 def test_line_chart_breaks_curves_at_missing_values():
