@@ -65,3 +65,19 @@ def test_spans_validated():
 def test_a_word_keeps_its_combining_marks(text, words):
     # split at a mark, a fragment such as "ve" got a shift of its own
     assert [u.text for u in word_units(text)] == words
+
+
+def test_results_cached_under_the_old_split_are_not_served():
+    import hashlib
+
+    from inspector.core.cache import result_key
+
+    def key_before(text: str) -> str:  # result_key before words kept their marks
+        h = hashlib.sha256()
+        for part in ("m", "p", text, "{}", "", "v1"):
+            h.update(part.encode("utf-8", "surrogatepass") + b"\x00")
+        return h.hexdigest()
+
+    # only an input with combining marks gets a new key; every other cached result still hits
+    assert result_key("m", "p", "the food was great", "{}") == key_before("the food was great")
+    assert result_key("m", "p", "nai\u0308ve", "{}") != key_before("nai\u0308ve")

@@ -12,6 +12,7 @@ import logging
 import sqlite3
 import threading
 import time
+import unicodedata
 from pathlib import Path
 
 from .paths import cache_dir
@@ -24,7 +25,10 @@ def result_key(
     model_hash: str, probe_source: str, text: str, settings_key: str, gold: str | None = None
 ) -> str:
     h = hashlib.sha256()
-    for part in (model_hash, probe_source, text, settings_key, gold or "", f"v{SCHEMA}"):
+    parts = [model_hash, probe_source, text, settings_key, gold or "", f"v{SCHEMA}"]
+    if any(unicodedata.category(c).startswith("M") for c in text):
+        parts.append("words-keep-marks")  # cached before words kept their combining marks
+    for part in parts:
         h.update(part.encode("utf-8", "surrogatepass"))
         h.update(b"\x00")
     return h.hexdigest()
