@@ -318,3 +318,13 @@ def test_cursor_unit_on_a_long_paste_matches_the_full_split(qtbot):
         full = ed.units()[ed.unit_at()]  # splits the whole text
         assert (local.text, local.start, local.end) == (full.text, full.start, full.end)
     assert [u.text for u in ed.units()[-2:]] == ["w9999", "end-to-end"]
+
+
+def test_cancel_is_enabled_only_while_something_runs(qtbot, window):
+    qtbot.waitUntil(lambda: not window.worker.busy(), timeout=WAIT)
+    assert not window.cancel_action.isEnabled()  # Esc is left to the focused widget
+    with qtbot.waitSignal(window.worker.started, timeout=WAIT):
+        window.set_input("our staff was very great")
+    assert window.cancel_action.isEnabled()
+    qtbot.waitUntil(lambda: not window.worker.busy(), timeout=WAIT)
+    assert not window.cancel_action.isEnabled()

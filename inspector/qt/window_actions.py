@@ -152,7 +152,18 @@ def _view(win) -> None:
 
 def _run(win) -> None:
     _act(win, "Run", "&Run now", win.analysis.run_now, "F5", "Analyze the current input now")
-    _act(win, "Run", "&Cancel", win.cancel_shown, "Esc", "Cancel the work the status bar shows")
+    cancel = _act(
+        win, "Run", "&Cancel", win.cancel_shown, "Esc", "Cancel the work the status bar shows"
+    )
+    win.cancel_action = cancel
+
+    def running(*_args) -> None:  # enabled only while something runs; Esc is free otherwise
+        cancel.setEnabled(win.worker.busy())
+
+    running()
+    win.worker.started.connect(running)
+    for signal in (win.worker.finished, win.worker.failed, win.worker.cancelled):
+        signal.connect(running)
     _act(win, "Run", "&Previous checkpoint", lambda: win.picker.step(-1), "Ctrl+PgUp")
     _act(win, "Run", "&Next checkpoint", lambda: win.picker.step(1), "Ctrl+PgDown")
     _act(
