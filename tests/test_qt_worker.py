@@ -110,6 +110,7 @@ def _reporting(value, gate: threading.Event):
             if gate.is_set():
                 break
             task.progress(i, 2000, f"{value} {i}")
+            task.let_others_run()  # an example boundary: a waiting edit runs here
             time.sleep(0.005)
         return value
 
@@ -145,6 +146,34 @@ def test_cancel_stops_the_work_the_status_bar_shows(qtbot, worker, bar):
     with qtbot.waitSignal(worker.finished, timeout=10_000, check_params_cb=lambda r, _v: r == edit):
         pass
     assert ended == {timeline: "cancelled", edit: "finished"}
+    gate.set()
+
+
+def test_after_an_edit_answered_inside_a_timeline_the_bar_shows_the_timeline_again(
+    qtbot, worker, bar
+):
+    status, router, _side, _default = bar
+    gate = threading.Event()
+    timeline = worker.submit("timeline", _reporting("timeline", gate))
+    qtbot.waitUntil(lambda: status.message.text().startswith("timeline"), timeout=10_000)
+    with qtbot.waitSignal(worker.finished, timeout=10_000):
+        worker.submit("analyze", _slow("edit", threading.Event()))
+    # between the edit's end and the timeline's next report, the bar still shows the timeline
+    assert router.shown == timeline and not status.progress.isHidden()
+    assert status.message.text().startswith("timeline")
+    router.cancel_shown()  # Esc stops the timeline, not nothing
+    qtbot.waitUntil(lambda: not worker.busy(), timeout=10_000)
+    assert status.message.text() == "cancelled" and status.progress.isHidden()
+    gate.set()
+
+
+def test_an_edit_discarded_mid_run_leaves_the_bar_idle(qtbot, worker, bar):
+    status, _router, _side, _default = bar
+    gate = threading.Event()
+    rid = worker.submit("analyze", _reporting("sweeping", gate))
+    qtbot.waitUntil(lambda: status.message.text().startswith("sweeping"), timeout=10_000)
+    worker.discard(rid)  # the input was cleared: nothing more is delivered for it
+    assert status.progress.isHidden() and status.cancel.isHidden()
     gate.set()
 
 

@@ -112,30 +112,43 @@ class ProgressRouter(QObject):
         self.status, self.worker = status, worker
         self._is_side_job, self._cancel_default = is_side_job, cancel_default
         self.shown: int | None = None
+        # the last progress of each live request that showed: when an edit answered inside a
+        # timeline ends, the bar goes back to the timeline instead of going idle
+        self._last: dict[int, tuple[int, int, str]] = {}
         status.cancel_requested.connect(self.cancel_shown)
         worker.started.connect(self._on_started)
         worker.progress.connect(self._on_progress)
-        worker.finished.connect(lambda rid, _r: self._settle(rid, None))
-        worker.failed.connect(lambda rid, _m, _d: self._settle(rid, None))
-        worker.cancelled.connect(lambda rid: self._settle(rid, "cancelled"))
+        worker.ended.connect(self._on_ended)
+        worker.cancelled.connect(self._on_cancelled)
+
+    def _on_ended(self, req_id: int) -> None:
+        self._settle(req_id, None)
+
+    def _on_cancelled(self, req_id: int) -> None:
+        self._settle(req_id, "cancelled")
 
     def _on_started(self, req_id: int, kind: str) -> None:
         if kind == "analyze":
-            self.shown = req_id
-            self.status.busy(0, 0, "predicting…")
+            self._show(req_id, 0, 0, "predicting…")
 
     def _on_progress(self, req_id: int, done: int, total: int, message: str) -> None:
         if not self._is_side_job(req_id):
-            self.shown = req_id
-            self.status.busy(done, total, message)
+            self._show(req_id, done, total, message)
+
+    def _show(self, req_id: int, done: int, total: int, message: str) -> None:
+        self.shown, self._last[req_id] = req_id, (done, total, message)
+        self.status.busy(done, total, message)
 
     def _settle(self, req_id: int, message: str | None) -> None:
-        """A request ended: the bar goes idle if it showed that one, or if nothing runs now."""
-        if req_id != self.shown and self.worker.busy():
+        """A request ended (finished, failed, cancelled, superseded or discarded)."""
+        self._last.pop(req_id, None)
+        if req_id != self.shown and self.shown is not None:
             return
-        if req_id == self.shown:
-            self.shown = None
-        if message is not None or not self.status.progress.isHidden():
+        self.shown = None
+        live = [rid for rid in self._last if self.worker.is_live(rid)]
+        if live:
+            self._show(live[-1], *self._last[live[-1]])
+        elif message is not None or not self.status.progress.isHidden():
             self.status.idle(message if message is not None else self.status.message.text())
 
     def cancel_shown(self) -> None:

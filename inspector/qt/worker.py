@@ -70,13 +70,12 @@ class _Queue:
     def take_quick(self, loaded: str | None) -> list[_Request]:
         """Quick requests that may run now: any at a boundary, else those on ``loaded``."""
         with self._ready:
-            out = [
-                r
-                for r in self._items
-                if r is not None
-                and r.kind in QUICK
-                and (loaded is None or r.model is None or r.model == loaded)
-            ]
+            out = []
+            for r in self._items:
+                if r is None or r.kind not in QUICK:
+                    break  # never ahead of queued work (a device change, a revoked trust)
+                if loaded is None or r.model is None or r.model == loaded:
+                    out.append(r)
             for r in out:
                 self._items.remove(r)
             return out
@@ -107,6 +106,7 @@ class Worker(QObject):
     finished = Signal(int, object)
     failed = Signal(int, str, str)
     cancelled = Signal(int)
+    ended = Signal(int)  # a request left the live set, however (even superseded or discarded)
     # raw signals go worker thread -> UI thread, where _route filters stale ones
     _raw = Signal(int, str, object)
 
@@ -174,7 +174,8 @@ class Worker(QObject):
 
     def _drop(self, req: _Request) -> None:
         req.task.cancel()
-        self._live.pop(req.req_id, None)
+        if self._live.pop(req.req_id, None) is not None:
+            self.ended.emit(req.req_id)
 
     @Slot(int, str, object)
     def _route(self, req_id: int, tag: str, payload) -> None:
@@ -188,6 +189,7 @@ class Worker(QObject):
             self.event.emit(req_id, *payload)
         else:
             self._live.pop(req_id, None)
+            self.ended.emit(req_id)
             if tag == "finished":
                 self.finished.emit(req_id, payload)
             elif tag == "failed":
