@@ -149,7 +149,7 @@ def cmd_report(args) -> int:
         extra = [
             "--" + k.replace("_", "-")
             for k, v in vars(args).items()
-            if k not in ("from_", "out", "func") and v != defaults.get(k)
+            if k not in ("from_", "out", "func", "verbose", "command") and v != defaults.get(k)
         ]
         if extra:
             raise InputError(

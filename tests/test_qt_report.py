@@ -117,6 +117,7 @@ def test_a_partial_or_other_folders_timeline_exports_with_its_caveats(
         full, checkpoints=full.checkpoints[:1], not_run=[full.checkpoints[1].name]
     )
     window.series_path = str(tmp_path)  # the user has opened another folder since
+    window.prefs.device = "cuda:7"  # a saved device this machine lacks: provenance records it
     out = tmp_path / "partial.json"
     with qtbot.waitSignal(window.report_exporter.exported, timeout=30_000):
         window.report_exporter.export_to(out)

@@ -196,14 +196,19 @@ def test_another_series_brings_its_own_probe_and_inputs(
     qtbot, window, run_dir, keyword_model, tmp_path
 ):
     other = shutil.copytree(run_dir, tmp_path / "other")
-    (other / "probe.toml").write_text(
-        (run_dir / "probe.toml").read_text().replace("tiny sentiment", "other sentiment")
+    probe_text = (run_dir / "probe.toml").read_text().replace("tiny sentiment", "other sentiment")
+    probe_text = probe_text.replace("positive =", "pos =").replace("negative =", "neg =")
+    (other / "probe.toml").write_text(probe_text)  # other label names than the open inputs'
+    (other / "inputs.jsonl").write_text(
+        json.dumps({"text": "the room was great", "label": "pos"}) + "\n"
     )
-    (other / "inputs.jsonl").write_text(json.dumps({"text": "the room was great"}) + "\n")
     assert window.probe.name == "tiny sentiment" and len(window.inputs) == 3
+    window.banner.hide()
     assert window.open_path(other)
     assert window.probe.name == "other sentiment" and window.probe.path == str(other / "probe.toml")
     assert [e.text for e in window.inputs] == ["the room was great"]
+    # the old inputs' gold labels were not checked against the new probe
+    assert window.banner.isHidden() or "gold labels" not in window.banner.label.text()
     # a bare checkpoint with nothing beside it keeps what is open
     bare = shutil.copytree(keyword_model, tmp_path / "bare" / "model")
     assert window.open_path(bare)

@@ -235,6 +235,7 @@ def test_bad_output_suffix_and_missing_arguments_exit_2(run, tmp_path, capsys):
     assert main(["report", "--from", str(run["json"]), "--out", out, "--counterfactual"]) == 2
     err = capsys.readouterr().err
     assert "--counterfactual cannot change it" in err and not (tmp_path / "again.html").exists()
+    assert main(["-v", "report", "--from", str(run["json"]), "--out", out]) == 0  # a global flag
 
 
 def test_line_chart_breaks_curves_at_missing_values():

@@ -81,3 +81,13 @@ def test_results_cached_under_the_old_split_are_not_served():
     # only an input with combining marks gets a new key; every other cached result still hits
     assert result_key("m", "p", "the food was great", "{}") == key_before("the food was great")
     assert result_key("m", "p", "nai\u0308ve", "{}") != key_before("nai\u0308ve")
+
+
+def test_joiners_are_not_words():
+    # a family emoji is joined by U+200D; Persian writes U+200C inside words (split, as before)
+    assert [u.text for u in word_units("I love \U0001f468\u200d\U0001f469 pizza")] == [
+        "I",
+        "love",
+        "pizza",
+    ]
+    assert len(word_units("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645")) == 2

@@ -101,10 +101,12 @@ def _reference(series, name: str | None) -> str | None:
     if not name:
         return None
     name = name.rstrip("/\\")
+    if name in series.names():
+        return name
     for skipped, reason in series.skipped:
         if skipped.rstrip("/") == name or skipped.endswith("/" + name):
             raise InputError(f"the reference {name} was skipped: {reason}")
-    return series.find(name).name
+    return series.find(name).name  # raises, listing the names there are
 
 
 def run_cli_timeline(args, settings: Settings, progress, write_json) -> int:

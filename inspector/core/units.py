@@ -13,7 +13,7 @@ from .errors import InputError
 
 # A word keeps its combining marks (Devanagari vowel signs, Arabic harakat, a decomposed
 # "i" + U+0308): \w alone splits "हिन्दी" into three units and "naïve" into two.
-LETTER = r"[\w\p{M}]"
+LETTER = r"[\p{L}\p{N}_\p{M}]"  # re's \w (letters, numbers, _) plus marks; not ZWJ/ZWNJ
 WORD_RE = regex.compile(rf"{LETTER}+(?:['’\-]{LETTER}+)*")
 UNIT_KINDS = ("word", "token", "span")
 

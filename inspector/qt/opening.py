@@ -64,11 +64,18 @@ def open_path(win, path: Path) -> bool:
     if hasattr(win, "timeline"):  # its checkpoint list can be arranged before the first run
         win.timeline.sync_series()
     # a folder's own probe and inputs come with it (a restored session keeps its own)
-    probe = _beside(path, PROBE_NAMES)
-    if probe and (win.probe is None or not (win._restoring or _same(win.probe.path, probe))):
+    probe, inputs = _beside(path, PROBE_NAMES), _beside(path, INPUT_NAMES)
+    new_probe = probe and (
+        win.probe is None or not (win._restoring or _same(win.probe.path, probe))
+    )
+    new_inputs = inputs and (
+        not win.inputs or not (win._restoring or _same(win.inputs_path, inputs))
+    )
+    if new_probe and new_inputs:
+        win.set_inputs([])  # else the old inputs' gold labels are checked against the new probe
+    if new_probe:
         win.open_probe(probe)
-    inputs = _beside(path, INPUT_NAMES)
-    if inputs and (not win.inputs or not (win._restoring or _same(win.inputs_path, inputs))):
+    if new_inputs:
         win.open_inputs(inputs)
     if win.probe is None and not win._restoring:
         win.probe_dock.show()

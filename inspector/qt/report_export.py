@@ -163,7 +163,11 @@ class ReportExporter(QObject):
     def _device(self) -> str:
         from ..core.loading import pick_device
 
-        return str(pick_device(getattr(self.win.prefs, "device", "auto")))
+        wanted = getattr(self.win.prefs, "device", "auto")
+        try:
+            return str(pick_device(wanted))
+        except InspectorError:  # a device this machine lacks: record what was asked
+            return str(wanted)
 
     def _write(self, result: TimelineResult, path: Path, pair=None) -> None:
         try:
