@@ -328,3 +328,8 @@ def test_cancel_is_enabled_only_while_something_runs(qtbot, window):
     assert window.cancel_action.isEnabled()
     qtbot.waitUntil(lambda: not window.worker.busy(), timeout=WAIT)
     assert not window.cancel_action.isEnabled()
+    # an analysis dropped without a result (the input cleared mid-run) frees Esc too
+    with qtbot.waitSignal(window.worker.started, timeout=WAIT):
+        window.set_input("our staff was very great and the room was great")
+    window.worker.discard(window.analysis.request)
+    assert not window.worker.busy() and not window.cancel_action.isEnabled()

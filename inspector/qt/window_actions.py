@@ -162,8 +162,7 @@ def _run(win) -> None:
 
     running()
     win.worker.started.connect(running)
-    for signal in (win.worker.finished, win.worker.failed, win.worker.cancelled):
-        signal.connect(running)
+    win.worker.ended.connect(running)  # finished, failed, cancelled, superseded or discarded
     _act(win, "Run", "&Previous checkpoint", lambda: win.picker.step(-1), "Ctrl+PgUp")
     _act(win, "Run", "&Next checkpoint", lambda: win.picker.step(1), "Ctrl+PgDown")
     _act(
