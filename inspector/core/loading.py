@@ -43,9 +43,14 @@ def pick_device(preference: str = "auto") -> torch.device:
         return _asked_device(preference)
     if torch.cuda.is_available():
         return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+    if _mps_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def _mps_available() -> bool:
+    mps = getattr(torch.backends, "mps", None)
+    return bool(mps and mps.is_available())
 
 
 def _asked_device(name: str) -> torch.device:
@@ -54,11 +59,10 @@ def _asked_device(name: str) -> torch.device:
         device = torch.device(name)
     except RuntimeError:
         raise InputError(f"unknown device {name!r} (use auto, cpu, cuda or mps)") from None
-    mps = getattr(torch.backends, "mps", None)
     usable = {
         "cpu": True,
         "cuda": torch.cuda.is_available(),
-        "mps": bool(mps and mps.is_available()),
+        "mps": _mps_available(),
     }.get(device.type, False)
     if not usable:
         raise InputError(
