@@ -23,17 +23,18 @@ $(TEST_STAMP): $(STAMP)
 	$(PIP) install -q -e ".[test]"
 	touch $@
 
-# Qt's xcb/offscreen plugins need a few system libraries a bare image may lack.
-qt-deps:
-	@$(PYTHON) -c "import ctypes.util as u,sys; sys.exit(0 if all(u.find_library(n) for n in ('EGL','xkbcommon','fontconfig','GL')) else 1)" \
-	  || (command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && apt-get update -qq && \
-	      apt-get install -y -qq libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 >/dev/null) \
-	  || echo "note: could not install Qt system libraries; install libegl1 libgl1 libxkbcommon0 libfontconfig1"
+# Qt's display plugins link against system libraries a bare Debian/Ubuntu lacks (libxcb-icccm4,
+# libxcb-cursor0, …). inspector.sysdeps asks ldd which are missing and installs them with apt-get
+# when it can (root); otherwise it prints the one command that does and `make run` stops there.
+qt-deps: $(STAMP)
+	@$(PY) -m inspector.sysdeps --install xcb
 
-run: qt-deps $(STAMP)
+run: $(STAMP) qt-deps
 	$(VENV)/bin/inspector
 
-test: qt-deps $(TEST_STAMP)
+# Tests run offscreen; the xcb libraries are only for the test that opens a real window under Xvfb.
+test: $(TEST_STAMP)
+	@$(PY) -m inspector.sysdeps --install offscreen xcb || echo "note: the Xvfb window test will be skipped"
 	HF_HUB_OFFLINE=1 QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 lint: $(TEST_STAMP)

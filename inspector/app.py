@@ -46,6 +46,12 @@ def open_demo(win) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    from .sysdeps import problem as missing_system_libraries
+
+    # Qt aborts the process, naming no library, when its display plugin cannot load
+    if (message := missing_system_libraries()) is not None:
+        print(f"inspector: error: {message}", file=sys.stderr)
+        return 1
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 

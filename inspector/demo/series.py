@@ -19,10 +19,13 @@ from ..core.errors import InspectorError
 from ..core.tasks import TaskState
 from . import data, train
 
-BUILD_VERSION = 1
+BUILD_VERSION = 2  # 2: the recipe that holds on every kernel path (train.LR); rebuilds v1
 MARKER = ".complete"
 SEED = 0
 PHASE1_STEPS, PHASE2_STEPS, SAVE_EVERY = 160, 300, 60
+# Phase 1 saves only trained checkpoints: the first checkpoint is the timeline's default
+# reference, and coupling against a model that decides nothing is no coupling at all.
+PHASE1_SAVE_EVERY = 80
 PHASE2_CUE_SHARE = 0.6
 VARIANTS = {"fixed": False, "refreshed": True}  # variant -> explanation targets name the cue
 
@@ -45,6 +48,7 @@ def build_demo(
     rebuild: bool = False,
     progress: Callable[[int, int, str], None] | None = None,
     task: TaskState | None = None,
+    seed: int = SEED,
 ) -> Path:
     """Build the demo series under ``out`` (default: :func:`demo_root`) and return that folder.
 
@@ -60,9 +64,9 @@ def build_demo(
     root.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{root.name}.building-", dir=root.parent))
     try:
-        seconds = _build(work, progress, task or TaskState())
+        seconds = _build(work, progress, task or TaskState(), seed)
         (work / MARKER).write_text(
-            json.dumps({"version": BUILD_VERSION, "seconds": round(seconds, 1)})
+            json.dumps({"version": BUILD_VERSION, "seed": seed, "seconds": round(seconds, 1)})
         )
         if root.exists():
             shutil.rmtree(root)
@@ -72,7 +76,7 @@ def build_demo(
     return root
 
 
-def _build(root: Path, progress, task: TaskState) -> float:
+def _build(root: Path, progress, task: TaskState, seed: int) -> float:
     import torch
 
     t0 = time.perf_counter()
@@ -97,10 +101,10 @@ def _build(root: Path, progress, task: TaskState) -> float:
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(1)  # a tiny model: extra threads only add contention and nondeterminism
     try:
-        run = train.new_run(SEED)
+        run = train.new_run(seed)
         first = root / "fixed" / "phase1"
         train.train(
-            run, PHASE1_STEPS, SEED + 1, 0.0, False, step("phase 1"), PHASE1_STEPS // 4, first
+            run, PHASE1_STEPS, seed + 1, 0.0, False, step("phase 1"), PHASE1_SAVE_EVERY, first
         )
         shutil.copytree(first, root / "refreshed" / "phase1")
         for variant, refreshed in VARIANTS.items():
@@ -109,7 +113,7 @@ def _build(root: Path, progress, task: TaskState) -> float:
             train.train(
                 branch,
                 PHASE2_STEPS,
-                SEED + 2,
+                seed + 2,
                 PHASE2_CUE_SHARE,
                 refreshed,
                 step(f"phase 2 ({variant})"),

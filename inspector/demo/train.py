@@ -11,7 +11,11 @@ from pathlib import Path
 from . import data, tiny
 
 BATCH = 16  # reviews per step; each gives an answer sequence and an explanation sequence
-LR = 1e-2
+# 1e-2 (the first recipe) made Adam overshoot: the model sat predicting one class for 80-200
+# steps and left that plateau at a step set by the CPU's rounding path, so the story changed
+# with ATEN_CPU_CAPABILITY. At 3e-3 phase 1 is learned by step 40 on every seed and kernel path
+# we tried, and phase 2 learns the cue with a wide margin (README "The demo").
+LR = 3e-3
 
 
 @dataclass
