@@ -109,7 +109,10 @@ def heat_matrix(result: TimelineResult, mode: str = "hit") -> list[list[float | 
             if ex is None:
                 row.append(None)
             elif mode == "hit":
-                row.append(M.hit_at_1(ex.deltas, ex.cited) if ex.explanation is not None else None)
+                tau = result.settings.tau
+                row.append(
+                    M.hit_at_1(ex.deltas, ex.cited, tau) if ex.explanation is not None else None
+                )
             else:
                 row.append(_agree(ex, ref.examples[i] if ref and i < len(ref.examples) else None))
         rows.append(row)
@@ -131,7 +134,7 @@ def cell_text(result: TimelineResult, row: int, col: int) -> str:
         lines.append(f"largest Δ: “{ex.units[top].text}” {ex.deltas[top]:.2f}")
     if ex.explanation is not None:
         cited = ", ".join(ex.units[i].text for i in ex.cited) or "no unit"
-        hit = M.hit_at_1(ex.deltas, ex.cited)
+        hit = M.hit_at_1(ex.deltas, ex.cited, result.settings.tau)
         lines.append(f"explanation “{ex.explanation.text}” cites {cited} · Hit@1 {_fmt(hit)}")
     lines.append("click to open it here")
     return "\n".join(lines)
