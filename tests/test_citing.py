@@ -74,7 +74,10 @@ def _why(explanation: str, text: str, word_forms: bool = True) -> list[tuple[str
     from inspector.core.citing import citations
 
     units = word_units(text)
-    return [(units[c["unit"]].text, c["how"], c["matched"]) for c in citations(explanation, units, word_forms)]
+    return [
+        (units[c["unit"]].text, c["how"], c["matched"])
+        for c in citations(explanation, units, word_forms)
+    ]
 
 
 def test_a_sentence_built_of_function_words_cites_nothing():

@@ -14,7 +14,7 @@ _ADDED_LATER: dict = {}
 CITING_VERSION = 2
 # the decisive threshold τ: an input whose largest Δ is below it is undecided (docs/METRICS.md
 # gives the measured noise floor this sits above)
-DEFAULT_TAU = 0.05
+DEFAULT_TAU = 0.1
 # bumped when the default counterfactual questions change, so no cached answer to an old one is served
 _CF_QUESTIONS = 2
 
