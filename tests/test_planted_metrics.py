@@ -132,3 +132,29 @@ def _p_empty(an: Analyzer, k: int) -> float:
 
     prefix = an.sweeper.prefix(an.ids(""))
     return label_probs(an.sweeper.baseline(prefix)[None], an.verbs)[0, k].item()
+
+
+def test_a_trigger_the_explanations_never_name_gives_self_zero_and_coupling_below_zero(
+    demo_root, tmp_path
+):
+    """The demo's fixed branch: phase 2 makes "refund" decide, explanations keep the keyword."""
+    from inspector.core.cache import ResultCache
+    from inspector.core.inputs import load_inputs
+    from inspector.core.series import discover_series
+    from inspector.core.timeline import run_timeline
+
+    series = discover_series(demo_root / "fixed")
+    names = series.names()
+    ref = [n for n in names if n.startswith("phase1/")][-1]  # phase 1 learnt the keyword
+    last = [n for n in names if n.startswith("phase2/")][-1]
+    for n in names:
+        series.exclude(n, n not in (ref, last))
+    probe = load_probe(demo_root / "probe.toml")
+    inputs = load_inputs(demo_root / "inputs.jsonl", probe.label_names)
+    cache = ResultCache(tmp_path / "cache.sqlite")
+    res = run_timeline(series, probe, inputs, Settings(), reference=ref, cache=cache)
+    m = res.find(last).metrics
+    assert m["n_conflict"] >= 10 and m["n_coupling"] == m["n_conflict"]
+    assert m["self"] <= 0.1 and m["self_ci"][1] <= 0.2  # the trigger is (almost) never named
+    assert m["coupling"] < -0.5 and m["coupling_ci"][1] < 0  # clearly negative, interval too
+    assert m["tau"] == DEFAULT_TAU and res.to_dict()["settings"]["tau"] == DEFAULT_TAU
