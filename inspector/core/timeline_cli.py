@@ -134,6 +134,12 @@ def timeline_from_args(
         print(f"note: skipped {c.name}: {c.error}", file=sys.stderr)
     if ref.error:
         print(f"note: no coupling: the reference {ref.name} could not be analysed", file=sys.stderr)
+    elif ref.examples and ref.metrics.get("n_undecided") == len(ref.examples):
+        print(
+            f"note: no coupling: the reference {ref.name} decides none of the inputs (every"
+            f" largest Δ is below τ = {settings.tau:g}); pick a trained one with --reference",
+            file=sys.stderr,
+        )
     # an example's note (a capped input, counterfactual mode skipped) is told once per run
     notes = {n: None for c in result.checkpoints for ex in c.examples for n in ex.notes}
     for note in notes:
