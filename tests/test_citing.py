@@ -51,9 +51,12 @@ def test_highlight_marks_what_was_matched_longest_first():
     said = "Our waiters stopped; no refunds."
     assert cited_spans(said, ["waiter stopped", "waiter", "refund"], True) == [(4, 19), (24, 31)]
     html = highlight_cited(said, ["refund"], True)
-    assert ">refunds</span>" in html and html.startswith("Our waiters stopped; no <span")
+    # each mark links to its place in the explanation, so hovering it can say why it counts
+    assert ">refunds</span>" in html and html.startswith(
+        'Our waiters stopped; no <a href="cite:24"'
+    )
     assert highlight_cited("a <b> & refund", ["refund"], False).startswith(
-        "a &lt;b&gt; &amp; <span"
+        'a &lt;b&gt; &amp; <a href="cite:8"'
     )
 
 
