@@ -301,6 +301,7 @@ def test_hand_built_report_marks_cited_units_tints_by_delta_and_shows_imitation(
     html = render_html(r)
     page, text = _page(html)
     assert "-1.00 (n=1)" in text  # Self 0, Orig 1 over a conflict set of one
+    assert "<title>Hit@1: 95 % interval</title>" in html  # the curves carry their bands
     assert page.cited and set(page.cited) == {"y"}
     assert "explanation: “y <b>!”" in text and "y &lt;b&gt;!" in html  # escaped, shown as typed
     b_block = html.split("<h3>B: ck-2</h3>")[1].split("</div>")[0]

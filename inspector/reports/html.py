@@ -138,19 +138,28 @@ def timeline_plots(r: Report) -> str:
         ps.xs[i]: ("ref" if ps.names[i] == tr.reference else f"n={ps.n_conflict[i] or 0}")
         for i in ok
     }
+    bands = {CURVES[k]: [(ps.xs[i], ps.bands[k][i]) for i in ok] for k in CURVES}
+    bands.update(
+        {
+            k: [(ps.xs[i], tr.checkpoints[i].metrics.get(f"{k}_ci")) for i in ok]
+            for k in ("self", "orig")
+        }
+    )
     low = min((y for _, pts in curves for _, y in pts if y is not None), default=0.0)
     x_label = "step" if ps.x_is_step else "checkpoint (series order)"
     return line_chart(
         curves,
-        "Behaviour and explanation metrics over training",
+        "Behaviour and explanation metrics over training (shaded: 95 % intervals)",
         x_label=x_label,
         y_range=(-1.0 if low < 0 else 0.0, 1.0),
+        bands=bands,
     ) + line_chart(
         coup,
         "Coupling against the reference (n = conflict set size)",
         x_label=x_label,
         y_range=(-1.0, 1.0),
         point_notes=notes,
+        bands=bands,
     )
 
 
