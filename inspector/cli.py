@@ -40,6 +40,26 @@ def _positive_int(value: str) -> int:
     return n
 
 
+def _fraction(value: str) -> float:
+    try:
+        x = float(value)
+    except ValueError:
+        x = -1.0
+    if not 0.0 <= x <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {value!r}")
+    return x
+
+
+def _seconds(value: str) -> float:
+    try:
+        x = float(value)
+    except ValueError:
+        x = -1.0
+    if not 0.0 <= x <= 3600.0:
+        raise argparse.ArgumentTypeError(f"expected seconds from 0 to 3600, got {value!r}")
+    return x
+
+
 def _settings(args):
     from .core.results import Settings
 
@@ -56,6 +76,9 @@ def _settings(args):
         word_forms=args.word_forms,
         sample=args.sample,
         seed=args.seed,
+        tau=args.tau,
+        top_k=args.top_k,
+        shapley_s=args.shapley,
     )
 
 
@@ -84,13 +107,41 @@ def print_example(d: dict, out=None) -> None:
         print(f"explanation: {d['explanation']['text']!r}", file=out)
     _print_counterfactual(d, out)
     m = d.get("metrics", {})
-    from .core.analysis import COUNTERFACTUAL_METRICS, EXPLANATION_METRICS
+    from .core.analysis import (
+        CHANCE_METRICS,
+        COUNTERFACTUAL_METRICS,
+        EXPLANATION_METRICS,
+        GROUP_METRICS,
+    )
 
     # explanation_words sits beside the cited metrics: long explanations cite more by chance
     keys = (*EXPLANATION_METRICS, *COUNTERFACTUAL_METRICS)
     print("metrics: " + "  ".join(f"{k} {_fmt(m[k])}" for k in keys if k in m), file=out)
+    extra = "  ".join(f"{k} {_fmt(m[k])}" for k in (*CHANCE_METRICS, *GROUP_METRICS) if k in m)
+    if extra:
+        print(f"beside them: {extra}", file=out)
+    if m.get("decided") is False:
+        print(
+            f"undecided: the largest Δ is below τ = {m.get('tau')}; no unit decides the answer",
+            file=out,
+        )
+    _print_shapley(d, out)
     for note in d.get("notes", []):
         print(f"note: {note}", file=out)
+
+
+def _print_shapley(d: dict, out) -> None:
+    sh = d.get("shapley")
+    if not sh:
+        return
+    print(
+        f"sampled Shapley values of {sh['value']} ({sh['permutations']} orders,"
+        f" {sh['seconds']:.1f} s, seed {sh['seed']}):",
+        file=out,
+    )
+    for u, v, se in zip(d["units"], sh["values"], sh["se"], strict=False):
+        err = "" if se is None else f" ± {se:.3f}"
+        print(f"  {u['text'][:20]:<20} {v:+.3f}{err}", file=out)
 
 
 def _print_counterfactual(d: dict, out) -> None:
@@ -191,8 +242,33 @@ def _add_analysis_options(p) -> None:
     )
     p.add_argument(
         "--word-forms",
-        action="store_true",
-        help="an explanation cites a unit also by an inflected form (refunds, refunded for refund)",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="an explanation cites a unit also by an inflected form (refunds, refunded for"
+        " refund); on by default",
+    )
+    from .core.results import DEFAULT_TAU
+
+    p.add_argument(
+        "--tau",
+        type=_fraction,
+        default=DEFAULT_TAU,
+        help="decisive threshold: an input whose largest Δ is below it is undecided (no Hit@1,"
+        f" not in the conflict set; default {DEFAULT_TAU}, see docs/METRICS.md)",
+    )
+    p.add_argument(
+        "--top-k",
+        type=_positive_int,
+        default=3,
+        help="how many top-Δ units the group ablation removes together (default 3)",
+    )
+    p.add_argument(
+        "--shapley",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="also estimate sampled Shapley values for inputs of at most 20 units, spending"
+        " about this long per input (default 0: off)",
     )
     p.add_argument(
         "--sample", action="store_true", help="sample explanations instead of greedy decoding"

@@ -13,15 +13,16 @@ def _cited(explanation: str, word_forms: bool, text: str = TEXT) -> list[str]:
     return [units[i].text for i in cited_units(explanation, units, word_forms)]
 
 
-def test_whole_words_only_by_default():
+def test_whole_words_only_without_word_forms():
     said = "Refunds were slow, and the Waiter's stopping by."
-    assert _cited(said, False) == ["the", "slow", "waiter", "by"]  # "'s" ends a word
+    # "the" and "by" are the explanation's own function words, not citations (issue #17)
+    assert _cited(said, False) == ["slow", "waiter"]  # "'s" ends a word
     assert _cited("slowly", False) == []  # never a part of a word
 
 
 def test_word_forms_cite_plurals_tenses_and_possessives():
     said = "Refunds were slow, and the Waiter's stopping by."
-    assert _cited(said, True) == ["the", "refund", "slow", "waiter", "stopped", "by"]
+    assert _cited(said, True) == ["refund", "slow", "waiter", "stopped"]
     assert _cited("parties boxes liked", True, "party box like") == ["party", "box", "like"]
 
 
@@ -50,19 +51,74 @@ def test_highlight_marks_what_was_matched_longest_first():
     said = "Our waiters stopped; no refunds."
     assert cited_spans(said, ["waiter stopped", "waiter", "refund"], True) == [(4, 19), (24, 31)]
     html = highlight_cited(said, ["refund"], True)
-    assert ">refunds</span>" in html and html.startswith("Our waiters stopped; no <span")
+    # each mark links to its place in the explanation, so hovering it can say why it counts
+    assert ">refunds</span>" in html and html.startswith(
+        'Our waiters stopped; no <a href="cite:24"'
+    )
     assert highlight_cited("a <b> & refund", ["refund"], False).startswith(
-        "a &lt;b&gt; &amp; <span"
+        'a &lt;b&gt; &amp; <a href="cite:8"'
     )
 
 
-def test_results_cached_before_word_forms_existed_are_still_found():
-    # cache keys of the default settings are what they were before the field was added
-    assert "word_forms" not in Settings().key()
-    assert Settings(word_forms=True).key() != Settings().key()
+def test_results_cited_by_the_old_rules_are_not_served_from_the_cache():
+    # what counts as cited changed (issue #17): the citing version is part of every key
+    assert '"citing": 2' in Settings().key()
+    assert Settings(word_forms=False).key() != Settings().key()
+    assert Settings(tau=0.2).key() != Settings().key()
 
 
 def test_a_word_with_combining_marks_is_cited_whole():
     text = "हिन्दी फिल्म great"
     assert _cited("मुझे हिन्दी पसंद", False, text) == ["हिन्दी"]
     assert _cited("हिन्", False, text) == []  # a part of the word, cut before its vowel sign
+
+
+def _why(explanation: str, text: str, word_forms: bool = True) -> list[tuple[str, str, str]]:
+    from inspector.core.citing import citations
+
+    units = word_units(text)
+    return [
+        (units[c["unit"]].text, c["how"], c["matched"])
+        for c in citations(explanation, units, word_forms)
+    ]
+
+
+def test_a_sentence_built_of_function_words_cites_nothing():
+    # the measured defect: a 135M model's sentence "cited" the review's top unit "The"
+    said = 'The review was "negative" and "positive" combined.'
+    assert _why(said, "The food was cold and the staff was rude") == []
+    assert _cited("It is what it was, and they were there.", True, "it was they there the") == []
+
+
+def test_quoted_units_are_cited_first_function_words_included():
+    text = "the soup was not hot"
+    assert _why('because of "not" and “the soup”', text) == [
+        ("the", "quoted", "the"),
+        ("soup", "quoted", "soup"),
+        ("not", "quoted", "not"),
+    ]
+    # an apostrophe is not a quote: "don't" and "reviewer's" open nothing
+    assert _why("the reviewer's soup wasn't hot, don't 'the' it", text) == [
+        ("the", "quoted", "the"),
+        ("soup", "word", "soup"),
+        ("hot", "word", "hot"),
+    ]
+    assert _why("'Soups'", text) == [("soup", "quoted", "Soups")]  # word forms inside quotes
+
+
+def test_why_a_unit_counts_is_recorded_case_and_inflection_tolerant():
+    assert _why("REFUNDS and a refund", "no refund at all") == [("refund", "word", "refund")]
+    assert _why("Refunded!", "no refund at all") == [("refund", "word form", "Refunded")]
+    assert _why("Refunded!", "no refund at all", word_forms=False) == []
+
+
+def test_punctuation_is_cited_only_as_a_whole_quote():
+    from inspector.core.citing import citations
+
+    units = [Unit("great", 0, 5), Unit("!", 5, 6)]
+    assert [c["unit"] for c in citations("Great! Truly!", units)] == [0]
+    assert [c["unit"] for c in citations('the "!" at the end', units)] == [1]
+
+
+def test_negators_stay_citable():
+    assert _cited("it is not good", True, "not good at all") == ["not", "good"]

@@ -123,9 +123,12 @@ def test_word_forms_flag_is_recorded_and_cites_inflections(keyword_model, sentim
     d = json.loads(capsys.readouterr().out)
     assert d["settings"]["word_forms"] is True
     assert [d["units"][i]["text"] for i in d["explanation"]["cited"]] == ["goods"]
-    assert main(args) == 0
+    assert d["explanation"]["citations"][0]["how"] == "word form"  # why it counts
+    assert main([*args, "--no-word-forms"]) == 0  # on by default since #17; this turns it off
     d = json.loads(capsys.readouterr().out)
     assert d["settings"]["word_forms"] is False and d["explanation"]["cited"] == []
+    assert main(args) == 0
+    assert json.loads(capsys.readouterr().out)["settings"]["word_forms"] is True
 
 
 def test_counterfactual_table_shows_stated_and_measured_flips(
@@ -164,3 +167,22 @@ def test_a_device_this_torch_lacks_and_an_unwritable_output_are_one_line_errors(
     assert main(["demo", "--out", str(blocker)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"inspector: error: {blocker}") and len(err.strip().splitlines()) == 1
+
+
+def test_tau_and_shapley_flags_are_recorded_and_checked(keyword_model, sentiment_probe, capsys):
+    import pytest
+
+    args = _analyze(keyword_model, sentiment_probe, "--json", "-")
+    args[args.index("great staff")] = "great food great staff"
+    assert main([*args, "--tau", "0.2", "--shapley", "0.1", "--top-k", "2"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["settings"]["tau"] == 0.2 and d["metrics"]["tau"] == 0.2
+    # two copies of the keyword: no single unit decides, so the input is undecided
+    assert d["metrics"]["decided"] is False and d["metrics"]["hit_at_1"] is None
+    assert d["metrics"]["top_k"] == 2 and 0 <= d["metrics"]["group_delta_top_k"] <= 1
+    assert len(d["shapley"]["values"]) == 4 and d["shapley"]["permutations"] >= 2
+    for bad in (["--tau", "1.5"], ["--tau", "x"], ["--shapley", "-1"]):
+        with pytest.raises(SystemExit) as e:
+            main([*args, *bad])
+        assert e.value.code == 2
+    assert "expected" in capsys.readouterr().err

@@ -159,22 +159,22 @@ def test_no_event_loop_stall_during_a_sweep(qtbot, window, capsys):
 
 
 def test_cite_word_forms_marks_an_inflected_unit(qtbot, window):
+    # word forms are on by default since #17 ("goods" is cited by "good"); the action turns
+    # them off and on again
     text = "the goods was great"
+    assert window.settings.word_forms and window.forms_action.isChecked()
     with qtbot.waitSignal(
         window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, text)
     ):
         window.set_input(text)
-    assert window.stated.chart.cited_marks == []
-    with qtbot.waitSignal(
-        window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, text)
-    ):
-        window.forms_action.trigger()
-    assert window.settings.word_forms
     assert window.stated.chart.cited_marks == [1]
     assert [u.text for u, _d, cited in window.editor.painted if cited] == ["goods"]
     assert window.stated.stated.toPlainText() == "“good good good good”\ncites [goods]"
     assert window.stated._html.count(">good</span>") == 4
-    # toggled back off: until the rerun's result arrives, what is shown keeps the settings it
+    # hovering a cited word or its ◆ says why it counts
+    assert "form of it" in window.stated.cite_tooltip(0)
+    assert "form of it" in window.stated.chart.why(window.analysis.current, [1])[0]
+    # toggled off: until the rerun's result arrives, what is shown keeps the settings it
     # was computed with, so the highlight and the "cites" line cannot disagree
     window.forms_action.trigger()
     assert window.analysis.current_settings.word_forms and not window.settings.word_forms
@@ -183,9 +183,9 @@ def test_cite_word_forms_marks_an_inflected_unit(qtbot, window):
     ):
         pass
     assert not window.analysis.current_settings.word_forms
+    assert window.stated.chart.cited_marks == []
     assert window.stated.stated.toPlainText() == "“good good good good”\ncites no unit of the input"
-    window.forms_action.trigger()
-    # the choice is part of the session: a restored window has it on, menu check included
+    # the choice is part of the session: a restored window has it off, menu check included
     from inspector.core.prefs import Preferences
     from inspector.qt import session_io
     from inspector.qt.main_window import MainWindow
@@ -194,7 +194,7 @@ def test_cite_word_forms_marks_an_inflected_unit(qtbot, window):
     other = MainWindow(prefs=Preferences(device="cpu"), autosave=False)
     qtbot.addWidget(other)
     session_io.restore(other, saved)
-    assert other.settings.word_forms and other.forms_action.isChecked()
+    assert not other.settings.word_forms and not other.forms_action.isChecked()
     other.worker.shutdown()
 
 

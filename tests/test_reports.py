@@ -150,10 +150,12 @@ def test_html_is_self_contained_and_shows_the_numbers(run, tmp_path):
     for text_in, _ in INPUTS:
         assert text_in in text
     ref, other = d["timeline"]["checkpoints"]
-    assert (
-        f"{other['metrics']['hit_at_1']:.3f}" in text
-        and f"{ref['metrics']['cited_mass']:.3f}" in text
-    )
+    # the untrained checkpoint decides no input (largest Δ below τ): no Hit@1, counted instead
+    hit, m = other["metrics"]["hit_at_1"], other["metrics"]
+    assert (f"{hit:.3f}" if hit is not None else f"{m['n_undecided']} of {m['n_examples']}") in text
+    assert f"{ref['metrics']['cited_mass']:.3f}" in text
+    lo, hi = ref["metrics"]["cited_mass_ci"]
+    assert f"[{lo:.2f}, {hi:.2f}] n={ref['metrics']['n_cited_mass']}" in text  # n and interval
     n = other["metrics"]["n_conflict"]
     assert f"(n={n})" in text  # coupling never appears without the size of its conflict set
     plot = re.search(r'<svg[^>]*aria-label="Coupling against[^"]*".*?</svg>', html).group(0)
@@ -186,7 +188,13 @@ def test_csv_round_trips_through_the_csv_module(run, tmp_path):
         rows = list(csv.DictReader(f))
     assert [r["checkpoint"] for r in rows] == ["checkpoint-100", "checkpoint-200"]
     assert [r["is_reference"] for r in rows] == ["1", "0"]
-    assert float(rows[1]["hit_at_1"]) == d["timeline"]["checkpoints"][1]["metrics"]["hit_at_1"]
+    for row, c in zip(rows, d["timeline"]["checkpoints"], strict=True):
+        m = c["metrics"]
+        assert row["hit_at_1"] == ("" if m["hit_at_1"] is None else str(m["hit_at_1"]))
+        assert int(row["n_undecided"]) == m["n_undecided"] and float(row["tau"]) == m["tau"]
+        if m["cited_mass_ci"]:  # every mean with its interval and n
+            assert [float(row["cited_mass_lo"]), float(row["cited_mass_hi"])] == m["cited_mass_ci"]
+            assert int(row["n_cited_mass"]) == m["n_cited_mass"]
     with (tmp_path / "r.examples.csv").open(newline="") as f:
         ex_rows = list(csv.DictReader(f))
     assert len(ex_rows) == 2 * len(INPUTS)
@@ -293,6 +301,7 @@ def test_hand_built_report_marks_cited_units_tints_by_delta_and_shows_imitation(
     html = render_html(r)
     page, text = _page(html)
     assert "-1.00 (n=1)" in text  # Self 0, Orig 1 over a conflict set of one
+    assert "<title>Hit@1: 95 % interval</title>" in html  # the curves carry their bands
     assert page.cited and set(page.cited) == {"y"}
     assert "explanation: “y <b>!”" in text and "y &lt;b&gt;!" in html  # escaped, shown as typed
     b_block = html.split("<h3>B: ck-2</h3>")[1].split("</div>")[0]

@@ -178,7 +178,9 @@ def test_run_timeline_caches_skips_bad_checkpoint_and_bounds_memory(
             "awful",
         }
     assert good.metrics["top_delta"] > untrained.metrics["top_delta"]
-    assert untrained.metrics == checkpoint_metrics(untrained.examples, good.examples)
+    assert untrained.metrics == checkpoint_metrics(
+        untrained.examples, good.examples, Settings().tau
+    )
     assert (good.cached, untrained.cached) == (0, 0)
 
     pool.clear()

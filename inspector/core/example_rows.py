@@ -27,7 +27,8 @@ def example_row(ex: ExampleResult) -> ExampleRow:
     deltas = ex.deltas
     moved = bool(deltas) and max(deltas) > M.TOP_TOL
     top = " / ".join(ex.units[i].text for i in M.top_units(deltas)) if moved else None
-    hit = M.hit_at_1(deltas, ex.cited) if ex.explanation is not None else None
+    tau = ex.metrics.get("tau", 0.0)  # an undecided input has no Hit@1
+    hit = M.hit_at_1(deltas, ex.cited, tau) if ex.explanation is not None else None
     return ExampleRow(
         predicted=ex.label,
         correct=None if ex.gold is None else ex.label == ex.gold,

@@ -17,6 +17,8 @@ class Explanation:
     text: str
     cited: list[int] = field(default_factory=list)
     n_tokens: int = 0
+    # per cited unit, why it counts (core.citing.citations): {"unit", "how", "matched", "at"}
+    why: list[dict] = field(default_factory=list)
 
     @property
     def n_words(self) -> int:
@@ -107,18 +109,14 @@ def _spans(text: str, words: list[str], word_forms: bool) -> list[list[tuple[int
 
 
 def cited_units(explanation: str, units: list[Unit], word_forms: bool = False) -> list[int]:
-    """Units named in the explanation: case-insensitive whole words (or their word forms).
+    """Units the explanation names as a reason (core.citing): quoted, or a content word.
 
-    Case is folded (casefold, so "STRASSE" names "Straße") before matching.
+    Case is folded (casefold, so "STRASSE" names "Straße") before matching; function words
+    and punctuation the explanation uses in its own sentence are not citations.
     """
-    said = explanation.casefold()
-    texts = [u.text for u in units]
-    forms = _form_spans(explanation, texts) if word_forms else [[] for _ in texts]
-    return [
-        i
-        for i, (text, found) in enumerate(zip(texts, forms, strict=True))
-        if found or _named(said, text.casefold().strip())
-    ]
+    from .citing import citations
+
+    return [c["unit"] for c in citations(explanation, units, word_forms)]
 
 
 def cited_spans(

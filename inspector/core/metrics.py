@@ -23,6 +23,13 @@ METRIC_HELP = {
     "orig": "share of the conflict set whose explanation names the reference checkpoint's top-Δ unit",
     "n_conflict": "inputs whose top-Δ unit differs from the reference checkpoint's",
     "explanation_words": "mean explanation length in words (long explanations cite more by chance)",
+    "n_undecided": "inputs whose largest Δ is below the decisive threshold τ: no Hit@1, not in the conflict set",
+    "hit_at_1_chance": "Hit@1 a random choice of as many units as the explanation cites would get (k/n without ties)",
+    "hit_at_1_lift": "Hit@1 − its chance value: above 0, the explanation finds the top unit more often than luck",
+    "cited_mass_chance": "cited mass a random choice of as many units would get on average (k/n)",
+    "cited_mass_lift": "cited mass − its chance value",
+    "group_delta_cited": "Δ (TVD) when all cited units are removed together",
+    "group_delta_top_k": "Δ (TVD) when the k units with the largest single Δ are removed together",
     "cf_label_match": "of the units whose removal flips the answer and that the model says would, "
     "the share where it names the label the answer flips to",
 }
@@ -39,11 +46,35 @@ def top_unit(deltas: Sequence[float]) -> int | None:
     return max(range(len(deltas)), key=lambda i: deltas[i]) if deltas else None
 
 
-def hit_at_1(deltas: Sequence[float], cited: Sequence[int]) -> float | None:
-    """None when no unit moves the answer: then there is no top unit to hit."""
-    if not deltas or max(deltas) <= TOP_TOL:
+def decided(deltas: Sequence[float], tau: float = 0.0) -> bool:
+    """Some unit moves the answer by at least ``tau`` (and more than float noise)."""
+    return bool(deltas) and max(deltas) > TOP_TOL and max(deltas) >= tau
+
+
+def hit_at_1(deltas: Sequence[float], cited: Sequence[int], tau: float = 0.0) -> float | None:
+    """None when the input is undecided (largest Δ below ``tau``): its top unit is noise."""
+    if not decided(deltas, tau):
         return None
     return 1.0 if set(top_units(deltas)) & set(cited) else 0.0
+
+
+def hit_at_1_chance(deltas: Sequence[float], k: int, tau: float = 0.0) -> float | None:
+    """Hit@1 of k units drawn at random from the n: 1 − C(n−t, k)/C(n, k) for t tied top units.
+
+    Without ties this is k/n.
+    """
+    if not decided(deltas, tau):
+        return None
+    n, t = len(deltas), len(top_units(deltas))
+    k = min(max(k, 0), n)
+    return 1.0 - math.comb(n - t, k) / math.comb(n, k)
+
+
+def cited_mass_chance(deltas: Sequence[float], k: int) -> float | None:
+    """The expected cited mass of k units drawn at random: k/n."""
+    if not deltas or sum(deltas) <= 0:
+        return None
+    return min(max(k, 0), len(deltas)) / len(deltas)
 
 
 def best_cited_rank(deltas: Sequence[float], cited: Sequence[int]) -> int | None:

@@ -8,7 +8,13 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from .explanation import Explanation
 from .units import Unit
 
-_ADDED_LATER = {"word_forms": False}
+_ADDED_LATER: dict = {}
+# bumped when what counts as cited changes (core.citing), so no result cited by older rules
+# (function words, no quotes) is served from the cache
+CITING_VERSION = 2
+# the decisive threshold τ: an input whose largest Δ is below it is undecided (docs/METRICS.md
+# gives the measured noise floor this sits above)
+DEFAULT_TAU = 0.1
 # bumped when the default counterfactual questions change, so no cached answer to an old one is served
 _CF_QUESTIONS = 2
 
@@ -24,10 +30,13 @@ class Settings:
     max_units: int = 256
     explain: bool = True
     counterfactual: bool = False
-    word_forms: bool = False  # cite "refunds" for the unit "refund" (explanation.base_forms)
+    word_forms: bool = True  # cite "refunds" for the unit "refund" (explanation.base_forms)
     sample: bool = False
     seed: int = 0
     max_new_tokens: int | None = None  # None: the probe's
+    tau: float = DEFAULT_TAU  # decisive threshold: max Δ below it makes an input undecided
+    top_k: int = 3  # the top-k group ablated together (redundancy)
+    shapley_s: float = 0.0  # seconds per input for sampled Shapley values (0: off)
 
     def key(self) -> str:
         d = asdict(self)
@@ -38,6 +47,7 @@ class Settings:
                 del d[name]
         if self.counterfactual:
             d["cf_questions"] = _CF_QUESTIONS
+        d["citing"] = CITING_VERSION
         return json.dumps(d, sort_keys=True)
 
     @property
@@ -69,6 +79,7 @@ class ExampleResult:
     seconds: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     gold: str | None = None
+    shapley: dict | None = None  # sampled Shapley values with standard errors (core.redundancy)
 
     @property
     def predicted(self) -> int:
@@ -130,6 +141,7 @@ class ExampleResult:
             {
                 "text": self.explanation.text,
                 "cited": list(self.explanation.cited),
+                "citations": list(self.explanation.why),
                 "n_tokens": self.explanation.n_tokens,
                 "n_words": self.explanation.n_words,
             }
@@ -138,6 +150,8 @@ class ExampleResult:
         )
         if self.counterfactual is not None:
             out["counterfactual"] = self.counterfactual
+        if self.shapley is not None:
+            out["shapley"] = self.shapley
         out["metrics"] = self.metrics
         out["seconds"] = self.seconds
         if self.notes:
@@ -154,7 +168,12 @@ class ExampleResult:
             probs=[d["prediction"]["probs"][k] for k in labels],
             units=[Unit(u["text"], u["start"], u["end"]) for u in d["units"]],
             unit_probs=[[u["probs"][k] for k in labels] for u in d["units"]],
-            explanation=Explanation(expl["text"], list(expl["cited"]), expl.get("n_tokens", 0))
+            explanation=Explanation(
+                expl["text"],
+                list(expl["cited"]),
+                expl.get("n_tokens", 0),
+                list(expl.get("citations", [])),
+            )
             if expl
             else None,
             counterfactual=d.get("counterfactual"),
@@ -162,4 +181,5 @@ class ExampleResult:
             seconds=d.get("seconds", {}),
             notes=d.get("notes", []),
             gold=d.get("gold"),
+            shapley=d.get("shapley"),
         )

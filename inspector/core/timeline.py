@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from . import metrics as M
+from .aggregate import CF_KEYS, checkpoint_metrics, conflicts, coupling  # noqa: F401
 from .analysis import Analyzer
 from .cache import ResultCache, result_key
 from .checkpoints import content_hash, inspect_checkpoint
@@ -125,107 +125,7 @@ class TimelineResult:
         )
 
 
-# -- metrics -------------------------------------------------------------------------
-
-
-def _aligned(ex: ExampleResult, ref: ExampleResult) -> bool:
-    """Both results describe the same input cut into the same units."""
-    return ex.input == ref.input and [u.text for u in ex.units] == [u.text for u in ref.units]
-
-
-def conflicts(
-    examples: list[ExampleResult], reference: list[ExampleResult] | None
-) -> list[bool | None]:
-    """Per example: does its top-Δ unit differ from the reference's? (None: not comparable).
-
-    Ties count as agreement when the two sets of top units overlap; an example where no unit
-    moves the answer (all Δ ≈ 0) is not comparable.
-    """
-    out: list[bool | None] = []
-    for i, ex in enumerate(examples):
-        ref = reference[i] if reference is not None and i < len(reference) else None
-        if ref is None or not ex.units or not _aligned(ex, ref):
-            out.append(None)
-            continue
-        if max(ex.deltas) <= M.TOP_TOL or max(ref.deltas) <= M.TOP_TOL:
-            out.append(None)  # no unit moves the answer: no top unit to compare
-            continue
-        out.append(not set(M.top_units(ex.deltas)) & set(M.top_units(ref.deltas)))
-    return out
-
-
-def coupling(examples: list[ExampleResult], reference: list[ExampleResult] | None) -> dict:
-    """Coupling of explanations to behaviour against a reference checkpoint (DESIGN.md §3).
-
-    The conflict set C_t holds the examples whose top-Δ unit differs between the reference
-    and this checkpoint. An argmax-label change alone does not enter C_t: with the same top
-    unit, citing the current and the original driver are the same event and cannot tell
-    coupling from imitation. Self = share of C_t (with an explanation) citing this
-    checkpoint's top unit; Orig = share citing the reference's; coupling = Self − Orig.
-    """
-    flags = conflicts(examples, reference)
-    if reference is None:
-        return {
-            "n_conflict": None,
-            "self": None,
-            "orig": None,
-            "coupling": None,
-            "n_label_change": None,
-        }
-    conflict = [i for i, f in enumerate(flags) if f]
-    explained = [i for i in conflict if examples[i].explanation is not None]
-    self_share = orig_share = None
-    if explained:
-        cites = [set(examples[i].cited) for i in explained]
-        now = [set(M.top_units(examples[i].deltas)) for i in explained]
-        then = [set(M.top_units(reference[i].deltas)) for i in explained]
-        self_share = sum(bool(c & t) for c, t in zip(cites, now, strict=True)) / len(explained)
-        orig_share = sum(bool(c & t) for c, t in zip(cites, then, strict=True)) / len(explained)
-    label_change = sum(
-        1 for i, f in enumerate(flags) if f is not None and examples[i].label != reference[i].label
-    )
-    return {
-        "n_conflict": len(conflict),
-        "self": self_share,
-        "orig": orig_share,
-        "coupling": self_share - orig_share if explained else None,
-        "n_label_change": label_change,
-    }
-
-
-CF_KEYS = ("cf_precision", "cf_recall", "cf_f1", "cf_label_match")
-
-
-def checkpoint_metrics(
-    examples: list[ExampleResult], reference: list[ExampleResult] | None
-) -> dict:
-    """Per-checkpoint means over the input set (DESIGN.md §3), plus coupling vs ``reference``.
-
-    Hit@1, cited mass and CCT are computed from each example's Δ and cited units;
-    comprehensiveness and sufficiency need forward passes and come from the example's own
-    metrics. CCT pools all (example, unit) pairs of examples that have an explanation.
-    """
-    explained = [ex for ex in examples if ex.explanation is not None]
-    golds = [ex for ex in examples if ex.gold is not None]
-    pairs_d = [d for ex in explained for d in ex.deltas]
-    pairs_c = [i in set(ex.cited) for ex in explained for i in range(len(ex.units))]
-    out = {
-        "n_examples": len(examples),
-        "accuracy": M.mean(1.0 if ex.label == ex.gold else 0.0 for ex in golds) if golds else None,
-        "top_delta": M.mean(max(ex.deltas) if ex.units else None for ex in examples),
-        "hit_at_1": M.mean(M.hit_at_1(ex.deltas, ex.cited) for ex in explained),
-        "cited_mass": M.mean(M.cited_mass(ex.deltas, ex.cited) for ex in explained),
-        "comprehensiveness": M.mean(ex.metrics.get("comprehensiveness") for ex in explained),
-        "sufficiency": M.mean(ex.metrics.get("sufficiency") for ex in explained),
-        "cct": M.point_biserial(pairs_d, pairs_c),
-        "explanation_words": M.mean(ex.explanation.n_words for ex in explained),
-    }
-    # counterfactual mode: means over the examples that have the figure (None otherwise)
-    for key in CF_KEYS:
-        out[key] = M.mean(ex.metrics.get(key) for ex in examples)
-    out.update(coupling(examples, reference))
-    return out
-
+# -- metrics: core.aggregate (τ, intervals, chance); imported here for existing callers ------
 
 # -- running -------------------------------------------------------------------------
 
@@ -354,7 +254,9 @@ def run_timeline(
             )
             if not res.error:
                 res.metrics = checkpoint_metrics(
-                    res.examples, ref_examples if entry is not ref else res.examples
+                    res.examples,
+                    ref_examples if entry is not ref else res.examples,
+                    settings.tau,
                 )
             done[entry.name] = res
             if on_checkpoint is not None:

@@ -11,6 +11,7 @@ from .loading import ModelPool
 from .probe import Probe, load_probe
 from .results import Settings
 from .series import discover_series
+from .stats import SEED, fmt_interval
 from .tasks import TaskState
 from .timeline import TimelineResult, run_timeline
 
@@ -46,6 +47,50 @@ def format_table(result: TimelineResult) -> str:
             f" {_f(m['cct']):>5} {_f(m.get('explanation_words'), '.1f'):>5}"
             f" {_f(m['n_conflict'], 'd'):>4} {_f(m['self']):>5} {_f(m['orig']):>5}  {coup}"
         )
+    return "\n".join(lines)
+
+
+_INTERVAL_ROWS = (
+    ("accuracy", "accuracy", ()),
+    ("hit_at_1", "hit@1", ("hit_at_1_chance", "hit_at_1_lift")),
+    ("cited_mass", "cited mass", ("cited_mass_chance", "cited_mass_lift")),
+    ("comprehensiveness", "comp.", ("sufficiency",)),
+    ("group_delta_top_k", "top-k group Δ", ("group_delta_cited",)),
+    ("explanation_words", "expl. words", ()),
+)
+_SHORT = {
+    "hit_at_1_chance": "chance",
+    "hit_at_1_lift": "lift",
+    "cited_mass_chance": "chance",
+    "cited_mass_lift": "lift",
+    "sufficiency": "suff.",
+    "group_delta_cited": "cited group Δ",
+}
+
+
+def _iv(m: dict, key: str) -> str:
+    spec = "+.2f" if key.endswith("_lift") or key == "coupling" else ".2f"
+    return fmt_interval(m.get(key), m.get(f"{key}_ci"), m.get(f"n_{key}"), spec)
+
+
+def format_intervals(result: TimelineResult) -> str:
+    """Every mean with its 95 % bootstrap interval and n; coupling with |C_t|."""
+    tau = result.settings.tau
+    lines = [f"95 % intervals (bootstrap over inputs, seed {SEED}); τ = {tau:g}"]
+    for c in result.checkpoints:
+        if c.error:
+            continue
+        m = c.metrics
+        lines.append(f"{c.name}   {m.get('n_undecided', 0)} of {m['n_examples']} undecided")
+        for key, title, beside in _INTERVAL_ROWS:
+            if m.get(f"n_{key}") or any(m.get(f"n_{b}") for b in beside):
+                rest = "   ".join(f"{_SHORT[b]} {_iv(m, b)}" for b in beside)
+                lines.append(f"  {title:<14} {_iv(m, key):<26} {rest}".rstrip())
+        if c.name != result.reference and m.get("n_conflict") is not None:
+            lines.append(
+                f"  {'coupling':<14} {_iv(m, 'coupling')} over |C_t| = {m['n_conflict']}"
+                f"   self {_iv(m, 'self')}   orig {_iv(m, 'orig')}"
+            )
     return "\n".join(lines)
 
 
@@ -89,6 +134,12 @@ def timeline_from_args(
         print(f"note: skipped {c.name}: {c.error}", file=sys.stderr)
     if ref.error:
         print(f"note: no coupling: the reference {ref.name} could not be analysed", file=sys.stderr)
+    elif ref.examples and ref.metrics.get("n_undecided") == len(ref.examples):
+        print(
+            f"note: no coupling: the reference {ref.name} decides none of the inputs (every"
+            f" largest Δ is below τ = {settings.tau:g}); pick a trained one with --reference",
+            file=sys.stderr,
+        )
     # an example's note (a capped input, counterfactual mode skipped) is told once per run
     notes = {n: None for c in result.checkpoints for ex in c.examples for n in ex.notes}
     for note in notes:
@@ -115,6 +166,7 @@ def run_cli_timeline(args, settings: Settings, progress, write_json) -> int:
         write_json(result.to_dict(), args.json)
     table_out = sys.stderr if args.json == "-" else sys.stdout
     print(format_table(result), file=table_out)
+    print(format_intervals(result), file=table_out)
     n_cached = sum(c.cached for c in result.checkpoints)
     n_total = sum(len(c.examples) for c in result.checkpoints)
     n_failed = sum(bool(c.error) for c in result.checkpoints)

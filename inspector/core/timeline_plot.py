@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from . import metrics as M
 from .results import ExampleResult
+from .stats import fmt_interval
 from .timeline import CheckpointResult, TimelineResult
 
 CURVES = {
@@ -30,6 +31,8 @@ class PlotSeries:
     failed: list[int]  # indexes of checkpoints that could not be analysed
     n_conflict: list[int | None]
     boundaries: list[tuple[float, str]] = field(default_factory=list)  # (x, phase starting there)
+    # metric -> one 95 % interval [lo, hi] per checkpoint (None: none), drawn as a band
+    bands: dict[str, list[list[float] | None]] = field(default_factory=dict)
 
     def points(self, metric: str) -> tuple[list[float], list[float], list[int]]:
         """The drawable points of one curve: xs, ys and which checkpoint each point is."""
@@ -56,6 +59,7 @@ def plot_series(result: TimelineResult) -> PlotSeries:
         for i in range(1, len(cps))
         if _phase(cps[i].name) != _phase(cps[i - 1].name)
     ]
+    bands = {m: [None if c.error else c.metrics.get(f"{m}_ci") for c in cps] for m in CURVES}
     return PlotSeries(
         [c.name for c in cps],
         xs,
@@ -64,6 +68,7 @@ def plot_series(result: TimelineResult) -> PlotSeries:
         [i for i, c in enumerate(cps) if c.error],
         [c.metrics.get("n_conflict") for c in cps],
         bounds,
+        bands,
     )
 
 
@@ -82,11 +87,24 @@ def hover_text(result: TimelineResult, index: int) -> str:
     if c.name == result.reference:
         coup = "coupling: reference"
     else:
-        coup = f"coupling {_fmt(m.get('coupling'))} over |C_t| = {n if n is not None else '—'}" + (
-            f"  (self {_fmt(m.get('self'))}, orig {_fmt(m.get('orig'))})"
+        coup = f"coupling {_iv(m, 'coupling')} over |C_t| = {n if n is not None else '—'}" + (
+            f"  (self {_iv(m, 'self')}, orig {_iv(m, 'orig')})"
         )
-    rows = "   ".join(f"{label} {_fmt(m.get(k))}" for k, label in CURVES.items() if k != "coupling")
-    return f"{head}\n{rows}\n{coup}\nmean explanation words {_fmt(m.get('explanation_words'))}"
+    rows = "   ".join(f"{label} {_iv(m, k)}" for k, label in CURVES.items() if k != "coupling")
+    undecided = (
+        f"{m.get('n_undecided', 0)} of {m.get('n_examples', 0)} undecided (largest Δ below"
+        f" τ = {m.get('tau', result.settings.tau)})   chance Hit@1 {_iv(m, 'hit_at_1_chance')}"
+    )
+    return (
+        f"{head}\n{rows}\n{coup}\n{undecided}\nmean explanation words {_iv(m, 'explanation_words')}"
+    )
+
+
+def _iv(m: dict, key: str) -> str:
+    """A mean with its 95 % interval and n, when the metrics carry them (CCT has none)."""
+    if f"n_{key}" not in m:
+        return _fmt(m.get(key))
+    return fmt_interval(m.get(key), m.get(f"{key}_ci"), m.get(f"n_{key}"))
 
 
 # -- per-example strip -----------------------------------------------------------------
@@ -109,7 +127,10 @@ def heat_matrix(result: TimelineResult, mode: str = "hit") -> list[list[float | 
             if ex is None:
                 row.append(None)
             elif mode == "hit":
-                row.append(M.hit_at_1(ex.deltas, ex.cited) if ex.explanation is not None else None)
+                tau = result.settings.tau
+                row.append(
+                    M.hit_at_1(ex.deltas, ex.cited, tau) if ex.explanation is not None else None
+                )
             else:
                 row.append(_agree(ex, ref.examples[i] if ref and i < len(ref.examples) else None))
         rows.append(row)
@@ -131,7 +152,7 @@ def cell_text(result: TimelineResult, row: int, col: int) -> str:
         lines.append(f"largest Δ: “{ex.units[top].text}” {ex.deltas[top]:.2f}")
     if ex.explanation is not None:
         cited = ", ".join(ex.units[i].text for i in ex.cited) or "no unit"
-        hit = M.hit_at_1(ex.deltas, ex.cited)
+        hit = M.hit_at_1(ex.deltas, ex.cited, result.settings.tau)
         lines.append(f"explanation “{ex.explanation.text}” cites {cited} · Hit@1 {_fmt(hit)}")
     lines.append("click to open it here")
     return "\n".join(lines)

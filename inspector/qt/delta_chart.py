@@ -31,7 +31,15 @@ class DeltaChart(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.plot)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brushes=[])
-        self.marks = pg.ScatterPlotItem(symbol="d", size=11, brush=pg.mkBrush(*CITED), pen=None)
+        # hovering a ◆ says why the unit counts as cited (core.citing)
+        self.marks = pg.ScatterPlotItem(
+            symbol="d",
+            size=11,
+            brush=pg.mkBrush(*CITED),
+            pen=None,
+            hoverable=True,
+            tip=lambda x, y, data: data,
+        )
         self.plot.addItem(self.bars)
         self.plot.addItem(self.marks)
         self.heights: list[float] = []  # what is drawn, for tests and screen readers
@@ -55,6 +63,21 @@ class DeltaChart(QWidget):
             self.plot.getAxis("bottom").setTicks([list(enumerate(words))])
             self.plot.setXRange(-0.6, max(len(words), 1) - 0.4)
 
+    @staticmethod
+    def why(result: ExampleResult | None, cited: list[int]) -> list[str]:
+        """Per cited unit, the tooltip: how the explanation names it."""
+        from ..core.citing import why_text
+
+        records = {
+            c["unit"]: c for c in (result.explanation.why if result and result.explanation else [])
+        }
+        return [
+            why_text(records[i], result.units[i].text)
+            if i in records
+            else f"[{result.units[i].text}] cited"
+            for i in cited
+        ]
+
     def display(self, result: ExampleResult | None) -> None:
         deltas = result.deltas if result is not None else []
         units = result.units if result is not None else []
@@ -68,7 +91,9 @@ class DeltaChart(QWidget):
         xs = list(range(len(deltas)))
         brushes = [pg.mkBrush(*(FLIP if f else BAR)) for f in flips]
         self.bars.setOpts(x=xs, height=deltas, width=0.7, brushes=brushes)
-        self.marks.setData(x=cited, y=[deltas[i] + 0.04 for i in cited])
+        self.marks.setData(
+            x=cited, y=[deltas[i] + 0.04 for i in cited], data=self.why(result, cited)
+        )
         self.heights, self.cited_marks = list(deltas), cited
         if words:
             self._axis_clear.stop()

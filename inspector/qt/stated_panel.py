@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -12,11 +13,13 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QTextBrowser,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
 from ..core.analysis import COUNTERFACTUAL_METRICS, EXPLANATION_METRICS
+from ..core.citing import why_text
 from ..core.explanation import cited_spans
 from ..core.metrics import METRIC_HELP
 from ..core.results import ExampleResult
@@ -38,12 +41,16 @@ TITLES = {
 
 
 def highlight_cited(text: str, words: list[str], word_forms: bool = False) -> str:
-    """HTML of ``text`` with each cited word marked (the core's own match)."""
+    """HTML of ``text`` with each cited word marked (the core's own match).
+
+    Each mark is a link to ``cite:<start>`` so hovering it can say why the unit counts.
+    """
     out, pos = [], 0
     for start, end in cited_spans(text, words, word_forms):
         out.append(html.escape(text[pos:start]))
         out.append(
-            f'<span style="background:#cfe0fb;color:#0b3d91;font-weight:bold">{html.escape(text[start:end])}</span>'
+            f'<a href="cite:{start}" style="text-decoration:none">'
+            f'<span style="background:#cfe0fb;color:#0b3d91;font-weight:bold">{html.escape(text[start:end])}</span></a>'
         )
         pos = end
     out.append(html.escape(text[pos:]))
@@ -56,7 +63,10 @@ class StatedPanel(QWidget):
         self.setAccessibleName("Stated versus measured")
         self.stated = QTextBrowser()
         self.stated.setAccessibleName("Stated explanation")
+        self.stated.setOpenLinks(False)  # a cited word links to why it counts, shown on hover
+        self.stated.highlighted.connect(self._on_hover_cite)
         self._html = ""
+        self._result: ExampleResult | None = None
         self.chart = DeltaChart()
         split = QSplitter()
         left = QWidget()
@@ -98,6 +108,7 @@ class StatedPanel(QWidget):
         word_forms: bool = False,
     ) -> None:
         self.chart.display(result)
+        self._result = result
         if result is None or result.explanation is None:
             waiting = result is not None and result.probs and not result.metrics
             self._set_html("<i>explanation pending…</i>" if waiting else "<i>no explanation</i>")
@@ -116,8 +127,39 @@ class StatedPanel(QWidget):
                 if v is None
                 else (f"{v:.0f}" if key in ("rank", "explanation_words") else f"{v:.2f}")
             )
+            if key == "hit_at_1" and v is None and metrics.get("decided") is False:
+                shown = f"— undecided (largest Δ below τ = {metrics.get('tau')})"
+            elif key == "hit_at_1" and metrics.get("hit_at_1_chance") is not None:
+                shown += f"</b> (chance {metrics['hit_at_1_chance']:.2f})<b>"
             set_text(lab, f"{TITLES[key]} <b>{shown}</b>")
         self._show_counterfactual(result if counterfactual_mode else None)
+
+    def cite_tooltip(self, start: int) -> str:
+        """Why the cited word at ``start`` of the explanation counts (core.citing records)."""
+        r = self._result
+        if r is None or r.explanation is None:
+            return ""
+        said = r.explanation.text
+        word = said[start:].split(maxsplit=1)[0] if said[start:].strip() else ""
+        lines = [
+            why_text(c, r.units[c["unit"]].text)
+            for c in r.explanation.why
+            if c["unit"] < len(r.units)
+            and (
+                c.get("at", [None])[0] == start
+                or word.casefold().startswith(c["matched"].casefold())
+            )
+        ]
+        return "\n".join(dict.fromkeys(lines))
+
+    def _on_hover_cite(self, url) -> None:
+        text = url.toString() if hasattr(url, "toString") else str(url)
+        tip = self.cite_tooltip(int(text[5:])) if text.startswith("cite:") else ""
+        self.stated.setToolTip(tip)
+        if tip:
+            QToolTip.showText(QCursor.pos(), tip, self.stated)
+        else:
+            QToolTip.hideText()
 
     def _set_html(self, text: str) -> None:
         if text != self._html:

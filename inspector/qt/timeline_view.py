@@ -32,6 +32,7 @@ from ..core.timeline import TimelineResult, run_timeline
 from ..core.timeline_plot import CURVES, hover_text, plot_series
 from .checkpoint_list import CheckpointList
 from .heat_strip import HeatStrip
+from .timeline_bands import draw_bands
 
 COLORS = {
     "hit_at_1": (30, 110, 220),
@@ -342,6 +343,8 @@ class TimelineView(QWidget):
             item.sigPointsClicked.connect(self._on_points_clicked)
             self.plot.addItem(item)
             self.curves[key] = item
+        shown = [k for k, box in self.toggles.items() if box.isChecked()]
+        self.bands = draw_bands(self.plot, ps, shown, COLORS)  # 95 % intervals (timeline_bands)
         self.failed_marks.setData(
             [ps.xs[i] for i in ps.failed], [0.0] * len(ps.failed), data=ps.failed
         )

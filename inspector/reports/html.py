@@ -37,8 +37,18 @@ HEADERS = {
     "n_conflict": "|C|",
     "self": "Self",
     "orig": "Orig",
+    "n_undecided": "un&shy;decided",
+    "hit_at_1_lift": "Hit@1 − chance",
+    "cited_mass_lift": "mass − chance",
 }
-SUMMARY = CHECKPOINT_METRICS
+SUMMARY = (
+    *CHECKPOINT_METRICS[:3],
+    "hit_at_1_lift",
+    "cited_mass",
+    "cited_mass_lift",
+    *CHECKPOINT_METRICS[4:],
+    "n_undecided",
+)
 
 
 def fmt(v, spec: str = ".3f") -> str:
@@ -55,7 +65,21 @@ def coupling_text(metrics: dict, is_reference: bool) -> str:
         return "reference"
     n = metrics.get("n_conflict") or 0
     c = metrics.get("coupling")
-    return f"{c:+.2f} (n={n})" if n and c is not None else f"— (n={n})"
+    ci = metrics.get("coupling_ci")
+    band = f" [{ci[0]:+.2f}, {ci[1]:+.2f}]" if ci else ""
+    return f"{c:+.2f} (n={n}){band}" if n and c is not None else f"— (n={n})"
+
+
+def cell(m: dict, k: str) -> str:
+    """A mean with its 95 % interval and n underneath (HTML, escaped)."""
+    v = m.get(k)
+    if k == "n_undecided" and v is not None:
+        return f"{v} of {m.get('n_examples', '—')}"
+    ci, n = m.get(f"{k}_ci"), m.get(f"n_{k}")
+    if n is None:
+        return escape(fmt(v))
+    band = f"[{ci[0]:.2f}, {ci[1]:.2f}] " if ci else ""
+    return f'{escape(fmt(v))}<br><span class="small">{band}n={n}</span>'
 
 
 def tint(delta: float, vmax: float) -> str:
@@ -81,12 +105,12 @@ def summary_table(r: Report) -> str:
             continue
         m = c["metrics"]
         cells = [
-            coupling_text(m, c["name"] == ref) if k == "coupling" else fmt(m.get(k))
+            escape(coupling_text(m, c["name"] == ref)) if k == "coupling" else cell(m, k)
             for k in SUMMARY
         ]
         rows.append(
             f"<tr><td>{name}</td><td>{step}</td>"
-            + "".join(f"<td>{escape(v)}</td>" for v in cells)
+            + "".join(f"<td>{v}</td>" for v in cells)
             + "</tr>"
         )
     return (
@@ -114,19 +138,28 @@ def timeline_plots(r: Report) -> str:
         ps.xs[i]: ("ref" if ps.names[i] == tr.reference else f"n={ps.n_conflict[i] or 0}")
         for i in ok
     }
+    bands = {CURVES[k]: [(ps.xs[i], ps.bands[k][i]) for i in ok] for k in CURVES}
+    bands.update(
+        {
+            k: [(ps.xs[i], tr.checkpoints[i].metrics.get(f"{k}_ci")) for i in ok]
+            for k in ("self", "orig")
+        }
+    )
     low = min((y for _, pts in curves for _, y in pts if y is not None), default=0.0)
     x_label = "step" if ps.x_is_step else "checkpoint (series order)"
     return line_chart(
         curves,
-        "Behaviour and explanation metrics over training",
+        "Behaviour and explanation metrics over training (shaded: 95 % intervals)",
         x_label=x_label,
         y_range=(-1.0 if low < 0 else 0.0, 1.0),
+        bands=bands,
     ) + line_chart(
         coup,
         "Coupling against the reference (n = conflict set size)",
         x_label=x_label,
         y_range=(-1.0, 1.0),
         point_notes=notes,
+        bands=bands,
     )
 
 
@@ -161,9 +194,21 @@ def example_block(ex: dict, heading: str) -> str:
     m = ex.get("metrics", {})
     mets = " · ".join(
         f"{escape(k)} {fmt(m[k])}"
-        for k in ("hit_at_1", "rank", "cited_mass", "comprehensiveness", "sufficiency")
+        for k in (
+            "hit_at_1",
+            "hit_at_1_chance",
+            "rank",
+            "cited_mass",
+            "cited_mass_chance",
+            "comprehensiveness",
+            "sufficiency",
+            "group_delta_cited",
+            "group_delta_top_k",
+        )
         if k in m
     )
+    if m.get("decided") is False:
+        mets += f" · undecided: largest Δ below τ = {fmt(m.get('tau'))}"
     gold = f" · gold <b>{escape(ex['gold'])}</b>" if ex.get("gold") else ""
     return (
         f'<div class="ex"><h3>{escape(heading)}</h3>{units_html(ex)}'
@@ -239,7 +284,13 @@ def definitions() -> str:
     return (
         f"<table>{rows}</table><p class='small'>Δ of a unit = total variation distance between the "
         "label distribution with and without that unit. Units are tinted by Δ (darker = larger); "
-        "units the explanation names are outlined and marked ◆.</p>"
+        "units the explanation names are outlined and marked ◆. A unit is named when the "
+        "explanation quotes it, or uses it as a content word (function words and punctuation of "
+        "the explanation's own sentence never count). An input whose largest Δ is below τ is "
+        "undecided: it has no Hit@1 and is not in the conflict set. Every mean carries n and a "
+        "95 % percentile-bootstrap interval over inputs (1000 resamples, seed 0); "
+        "&ldquo;chance&rdquo; is what naming as many units at random would score (k/n). "
+        "See docs/METRICS.md.</p>"
     )
 
 
@@ -261,7 +312,7 @@ def provenance_section(r: Report) -> str:
         f"<tr><td>{escape(k)}</td><td style='text-align:left'>{escape(str(p.get(k)))}</td></tr>"
         for k in keys
     )
-    for k in ("ablation", "generation"):
+    for k in ("ablation", "generation", "metrics"):
         v = ", ".join(f"{a}={b}" for a, b in (p.get(k) or {}).items())
         rows += f"<tr><td>{k}</td><td style='text-align:left'>{escape(v)}</td></tr>"
     ck = "".join(

@@ -52,7 +52,28 @@ def collect_provenance(timeline: dict, device: str = "auto", created: str | None
             for k in ("explain", "counterfactual", "word_forms", "sample", "max_new_tokens")
         },
         "seed": settings.get("seed"),
+        # what decides the metrics: the decisive threshold, group size, Shapley budget,
+        # the citing rules' version and the bootstrap behind every interval
+        "metrics": {
+            "tau": settings.get("tau"),
+            "top_k": settings.get("top_k"),
+            "shapley_s": settings.get("shapley_s"),
+            "citing": _citing_version(),
+            "bootstrap": _bootstrap(),
+        },
     }
+
+
+def _citing_version() -> int:
+    from ..core.results import CITING_VERSION
+
+    return CITING_VERSION
+
+
+def _bootstrap() -> dict:
+    from ..core.stats import LEVEL, RESAMPLES, SEED
+
+    return {"resamples": RESAMPLES, "seed": SEED, "level": LEVEL}
 
 
 def _tvd(p: dict, q: dict) -> float:

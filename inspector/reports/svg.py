@@ -23,8 +23,12 @@ def line_chart(
     point_notes: dict[float, str] | None = None,
     width: int = 640,
     height: int = 260,
+    bands: dict[str, list[tuple[float, list[float] | None]]] | None = None,
 ) -> str:
-    """Curves over steps; None values break the curve. ``point_notes`` label x positions (e.g. n=)."""
+    """Curves over steps; None values break the curve. ``point_notes`` label x positions (e.g. n=).
+
+    ``bands`` maps a curve's name to (x, [lo, hi]) per point: its 95 % interval, shaded.
+    """
     left, right, top, bottom = 48, 130, 28, 52
     xs = sorted({x for _, pts in series for x, _ in pts}) or [0.0]
     x0, x1 = xs[0], xs[-1] if xs[-1] != xs[0] else xs[0] + 1
@@ -58,6 +62,7 @@ def line_chart(
     )
     for k, (name, pts) in enumerate(series):
         color = PALETTE[k % len(PALETTE)]
+        out += _band(name, (bands or {}).get(name, []), color, px, py)
         runs, cur = [], []
         for x, y in pts:
             if y is None:
@@ -86,6 +91,30 @@ def line_chart(
         )
     out.append("</svg>")
     return "".join(out)
+
+
+def _band(name: str, pts, color: str, px, py) -> list[str]:
+    """Shaded polygons of an interval band, one per run of points that all have an interval."""
+    out, run = [], []
+    for x, ci in [*pts, (None, None)]:
+        if ci is not None:
+            run.append((x, ci[0], ci[1]))
+            continue
+        if len(run) > 1:
+            edge = [(a, hi) for a, _, hi in run] + [(a, lo) for a, lo, _ in reversed(run)]
+            d = " ".join(f"{_n(px(a))},{_n(py(b))}" for a, b in edge)
+            out.append(
+                f'<polygon points="{d}" fill="{color}" fill-opacity="0.15" stroke="none">'
+                f"<title>{escape(name)}: 95 % interval</title></polygon>"
+            )
+        elif run:
+            a, lo, hi = run[0]
+            out.append(
+                f'<line x1="{_n(px(a))}" x2="{_n(px(a))}" y1="{_n(py(lo))}" y2="{_n(py(hi))}" '
+                f'stroke="{color}" stroke-opacity="0.35" stroke-width="6"/>'
+            )
+        run = []
+    return out
 
 
 def paired_bars(

@@ -22,8 +22,51 @@ CHECKPOINT_METRICS = (
     "orig",
     "coupling",
 )
-CHECKPOINT_FIELDS = ("checkpoint", "step", "is_reference", "hash", "error", *CHECKPOINT_METRICS)
-EXAMPLE_METRICS = ("hit_at_1", "rank", "cited_mass", "comprehensiveness", "sufficiency")
+# every mean with its 95 % interval and n (core.aggregate), beside the raw metrics
+INTERVAL_METRICS = (
+    "accuracy",
+    "top_delta",
+    "hit_at_1",
+    "hit_at_1_chance",
+    "hit_at_1_lift",
+    "cited_mass",
+    "cited_mass_chance",
+    "cited_mass_lift",
+    "comprehensiveness",
+    "sufficiency",
+    "group_delta_cited",
+    "group_delta_top_k",
+    "explanation_words",
+    "self",
+    "orig",
+    "coupling",
+)
+INTERVAL_FIELDS = tuple(f for k in INTERVAL_METRICS for f in (f"{k}_lo", f"{k}_hi", f"n_{k}"))
+CHECKPOINT_FIELDS = (
+    "checkpoint",
+    "step",
+    "is_reference",
+    "hash",
+    "error",
+    *CHECKPOINT_METRICS,
+    "tau",
+    "n_examples",
+    "n_undecided",
+    *(k for k in INTERVAL_METRICS if k not in CHECKPOINT_METRICS),
+    *INTERVAL_FIELDS,
+)
+EXAMPLE_METRICS = (
+    "hit_at_1",
+    "rank",
+    "cited_mass",
+    "comprehensiveness",
+    "sufficiency",
+    "decided",
+    "hit_at_1_chance",
+    "cited_mass_chance",
+    "group_delta_cited",
+    "group_delta_top_k",
+)
 EXAMPLE_FIELDS = (
     "checkpoint",
     "step",
@@ -35,6 +78,7 @@ EXAMPLE_FIELDS = (
     "top_unit",
     "top_delta",
     "cited",
+    "cited_how",
     "explanation",
     *EXAMPLE_METRICS,
 )
@@ -53,10 +97,18 @@ def checkpoint_rows(r: Report) -> list[dict]:
             "is_reference": int(c["name"] == ref),
             "hash": c.get("hash"),
             "error": c.get("error"),
-            **{k: (c.get("metrics") or {}).get(k) for k in CHECKPOINT_METRICS},
+            **_metric_cells(c.get("metrics") or {}),
         }
         for c in r.timeline["checkpoints"]
     ]
+
+
+def _metric_cells(m: dict) -> dict:
+    out = {k: m.get(k) for k in CHECKPOINT_FIELDS[5:] if not k.endswith(("_lo", "_hi"))}
+    for k in INTERVAL_METRICS:
+        ci = m.get(f"{k}_ci") or [None, None]
+        out[f"{k}_lo"], out[f"{k}_hi"] = ci
+    return out
 
 
 def example_rows(r: Report) -> list[dict]:
@@ -79,6 +131,9 @@ def example_rows(r: Report) -> list[dict]:
                     "top_delta": units[t]["delta"] if t is not None else None,
                     "cited": " ".join(
                         units[j]["text"] for j in expl.get("cited", []) if j < len(units)
+                    ),
+                    "cited_how": " ".join(
+                        c.get("how", "").replace(" ", "_") for c in expl.get("citations", [])
                     ),
                     "explanation": expl.get("text"),
                     **{k: ex.get("metrics", {}).get(k) for k in EXAMPLE_METRICS},
