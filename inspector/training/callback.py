@@ -1,0 +1,168 @@
+"""``CouplingCallback``: explanation–behaviour coupling logged while a transformers Trainer trains.
+
+At each save (or every N optimizer steps) the probe runs on the model in memory through the
+same Analyzer the CLI uses, and ``inspector/*`` figures go into the Trainer's log, so
+``trainer_state.json``'s ``log_history``, TensorBoard, W&B and MLflow receive them like the
+loss. At a save, the per-input results are also left in the checkpoint folder
+(``inspector_results.json``) so a later ``inspector timeline`` over the run reads them
+instead of measuring again.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from transformers import Trainer, TrainerCallback
+
+from ..core.cache import result_key
+from ..core.checkpoints import content_hash, inspect_checkpoint
+from ..core.errors import InputError, InspectorError
+from ..core.results import ExampleResult, Settings
+from ..core.stored import write_stored
+from .measure import as_examples, as_probe, measure_model, subsample, unwrap
+from .summary import PREFIX, log_entries
+
+log = logging.getLogger(__name__)
+
+
+class CouplingCallback(TrainerCallback):
+    """Measure the probe on ``inputs`` during training and log ``inspector/*`` figures.
+
+    probe: a Probe or a probe TOML path. inputs: an inputs file, or a list of texts / dicts
+    with ``text`` and optional ``label`` / Examples. every: "save" (at each checkpoint save)
+    or a number of optimizer steps. reference: the checkpoint folder coupling is measured
+    against (default: the first measured step). max_inputs: measure only this many inputs,
+    the same seeded subset each time (logged as ``inspector/n_inputs``). settings: the
+    analysis settings (default: the CLI's defaults, so the timeline reuses the results).
+    """
+
+    def __init__(
+        self,
+        probe,
+        inputs,
+        tokenizer=None,
+        every: str | int = "save",
+        reference=None,
+        max_inputs: int | None = None,
+        seed: int = 0,
+        settings: Settings | None = None,
+    ):
+        if not (every == "save" or (isinstance(every, int) and every >= 1)):
+            raise InputError(f"every must be 'save' or a number of steps >= 1, not {every!r}")
+        if max_inputs is not None and max_inputs < 1:
+            raise InputError(f"max_inputs must be at least 1, not {max_inputs!r}")
+        self.probe = as_probe(probe)
+        self.all_inputs = as_examples(inputs, self.probe.label_names)
+        self.inputs = subsample(self.all_inputs, max_inputs, seed)
+        self.tokenizer = tokenizer
+        self.every = every
+        self.seed = seed
+        self.settings = settings or Settings()
+        self.reference_path = Path(reference) if reference is not None else None
+        self.reference: list[ExampleResult] | None = None
+        self.reference_step: int | None = None
+        self.trainer: Trainer | None = None
+        self.history: dict[int, tuple[list[ExampleResult], dict]] = {}  # step -> (results, metrics)
+        self.measurements = 0  # how many times the model was run (for tests and benchmarks)
+
+    def bind(self, trainer: Trainer) -> CouplingCallback:
+        """Log through this trainer (found on its own when the callback runs inside train())."""
+        self.trainer = trainer
+        return self
+
+    # -- Trainer events --------------------------------------------------------------
+    def on_step_end(self, args, state, control, **kwargs):
+        due = control.should_save if self.every == "save" else state.global_step % self.every == 0
+        if due:
+            self._measure(args, state, kwargs)
+
+    def on_epoch_end(self, args, state, control, **kwargs):
+        if self.every == "save" and control.should_save:
+            self._measure(args, state, kwargs)
+
+    def on_save(self, args, state, control, **kwargs):
+        if not state.is_world_process_zero:
+            return
+        if self.every == "save" and state.global_step not in self.history:
+            self._measure(args, state, kwargs)  # a save decided after evaluation ("best")
+        if state.global_step in self.history:
+            folder = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+            if folder.is_dir():
+                self._store(folder, state.global_step)
+
+    # -- the work ----------------------------------------------------------------------
+    def _measure(self, args, state, kwargs) -> None:
+        # only the main process measures and logs; the others wait for it at the next sync
+        if not state.is_world_process_zero or state.global_step in self.history:
+            return
+        model = unwrap(kwargs.get("model"))
+        tokenizer = self.tokenizer or kwargs.get("processing_class")
+        try:
+            results = measure_model(model, tokenizer, self.probe, self.inputs, self.settings)
+            self._ensure_reference(results, model, state.global_step)
+        except InspectorError as exc:  # a bad probe or input must not end a training run
+            log.warning("inspector: step %d not measured: %s", state.global_step, exc)
+            return
+        self.measurements += 1
+        metrics, logs = log_entries(results, self.reference, len(self.all_inputs), self.seed)
+        if self.reference_step is not None:
+            logs[PREFIX + "reference_step"] = self.reference_step
+        self.history[state.global_step] = (results, metrics)
+        self._log(state, logs)
+
+    def _ensure_reference(self, results, model, step: int) -> None:
+        if self.reference is not None:
+            return
+        if self.reference_path is None:
+            self.reference, self.reference_step = results, step
+            return
+        from ..core.analysis import Analyzer
+        from ..core.loading import load_checkpoint
+
+        lm = load_checkpoint(self.reference_path, device=next(model.parameters()).device.type)
+        analyzer = Analyzer(lm, self.probe)
+        self.reference = [
+            analyzer.analyze(ex.text, self.settings, gold=ex.label) for ex in self.inputs
+        ]
+        self.reference_step = lm.info.step
+
+    def _log(self, state, logs: dict) -> None:
+        trainer = self.trainer or _calling_trainer()
+        if trainer is not None:
+            trainer.log(dict(logs))  # log_history and every reporting callback, as Trainer does
+            return
+        entry = dict(logs, step=state.global_step)  # no Trainer: the log history at least
+        if state.epoch is not None:
+            entry["epoch"] = state.epoch
+        state.log_history.append(entry)
+
+    def _store(self, folder: Path, step: int) -> None:
+        results, metrics = self.history[step]
+        try:
+            digest = content_hash(inspect_checkpoint(folder))
+        except (InspectorError, OSError) as exc:
+            log.warning("inspector: %s: results not stored (%s)", folder, exc)
+            return
+        keyed = {
+            result_key(
+                digest, self.probe.source, ex.text, self.settings.key(), ex.label
+            ): r.to_dict()
+            for ex, r in zip(self.inputs, results, strict=True)
+        }
+        about = {"step": step, "hash": digest, "reference_step": self.reference_step}
+        write_stored(folder, keyed, {**about, "probe": self.probe.name, "metrics": metrics})
+
+
+def _calling_trainer() -> Trainer | None:
+    """The Trainer whose event called this callback (callbacks are not handed the trainer)."""
+    frame = sys._getframe(1)
+    for _ in range(12):
+        if frame is None:
+            return None
+        owner = frame.f_locals.get("self")
+        if isinstance(owner, Trainer):
+            return owner
+        frame = frame.f_back
+    return None
