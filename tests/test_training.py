@@ -1,0 +1,176 @@
+"""CouplingCallback in a real transformers Trainer run on a tiny word-level Llama."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from inspector.core.analysis import Analyzer
+from inspector.core.cache import ResultCache
+from inspector.core.inputs import load_inputs
+from inspector.core.probe import load_probe
+from inspector.core.results import Settings
+from inspector.core.series import discover_series
+from inspector.core.stored import STORED_NAME
+from inspector.core.timeline import run_timeline
+
+ROOT = Path(__file__).resolve().parent.parent
+FIGURES = ("accuracy", "hit_at_1", "cited_mass", "n_conflict", "coupling", "self", "orig")
+
+
+def example_script():
+    """examples/train_with_coupling.py: the docs' script is what the tests run."""
+    spec = importlib.util.spec_from_file_location(
+        "train_with_coupling", ROOT / "examples" / "train_with_coupling.py"
+    )
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def train_run(out: Path, callback_kw=None, **trainer_kw):
+    """A Trainer run with the callback; returns (callback, trainer)."""
+    from inspector.training import CouplingCallback
+
+    ex = example_script()
+    model, tok = ex.build(out)
+    cb = CouplingCallback(
+        probe=out / "probe.toml", inputs=out / "inputs.jsonl", tokenizer=tok, **(callback_kw or {})
+    )
+    dataset = ex.ReviewDataset(tok, n=400)
+    trainer = ex.make_trainer(out, model, tok, dataset, [cb], **trainer_kw)
+    trainer.train()
+    return cb, trainer
+
+
+def inspector_entries(folder: Path) -> dict[int, dict]:
+    state = json.loads((folder / "trainer_state.json").read_text())
+    return {
+        e["step"]: e for e in state["log_history"] if any(k.startswith("inspector/") for k in e)
+    }
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("trained") / "run"
+    cb, trainer = train_run(out, max_steps=20, save_steps=10)
+    return out, cb
+
+
+def test_each_save_logs_inspector_figures_into_trainer_state(run):
+    out, cb = run
+    assert sorted(p.name for p in out.glob("checkpoint-*")) == ["checkpoint-10", "checkpoint-20"]
+    # measured before the save, so the checkpoint's own trainer_state.json already holds it
+    logged = inspector_entries(out / "checkpoint-20")
+    assert sorted(logged) == [10, 20]
+    for entry in logged.values():
+        assert entry["inspector/n_inputs"] == 12
+        assert 0.0 <= entry["inspector/accuracy"] <= 1.0
+        assert entry["inspector/accuracy_lo"] <= entry["inspector/accuracy"]
+        assert entry["inspector/accuracy"] <= entry["inspector/accuracy_hi"]
+        assert entry["inspector/accuracy_n"] == 12
+        assert "inspector/hit_at_1" in entry and "inspector/n_conflict" in entry
+        assert entry["inspector/reference_step"] == 10
+        assert entry["epoch"] > 0  # logged the way the Trainer logs its loss
+    assert logged[10]["inspector/n_conflict"] == 0  # the reference against itself
+    assert cb.measurements == 2
+    assert (out / "checkpoint-10" / STORED_NAME).is_file()
+
+
+def _timeline(out: Path, **kw):
+    probe = load_probe(out / "probe.toml")
+    examples = load_inputs(out / "inputs.jsonl", probe.label_names)
+    return run_timeline(discover_series(out), probe, examples, Settings(), **kw)
+
+
+def test_saved_run_timeline_is_served_from_the_stored_results(run, monkeypatch, tmp_path):
+    out, _cb = run
+    calls = []
+    real = Analyzer.analyze
+    monkeypatch.setattr(
+        Analyzer, "analyze", lambda self, *a, **k: calls.append(1) or real(self, *a, **k)
+    )
+    cache = ResultCache(tmp_path / "empty.sqlite")
+    try:
+        result = _timeline(out, cache=cache)
+    finally:
+        cache.close()
+    assert calls == []  # no forward pass: every example came from the checkpoint folders
+    assert [c.cached for c in result.checkpoints] == [12, 12]
+    logged = inspector_entries(out / "checkpoint-20")
+    for c in result.checkpoints:
+        for key in FIGURES:
+            assert c.metrics[key] == logged[c.step].get(f"inspector/{key}"), (c.name, key)
+
+
+def test_stored_results_equal_a_fresh_measurement_of_the_saved_checkpoints(run):
+    """The model measured in memory during training is the model saved to disk."""
+    out, _cb = run
+    result = _timeline(out, refresh=True)  # loads each checkpoint and measures again
+    logged = inspector_entries(out / "checkpoint-20")
+    for c in result.checkpoints:
+        for key in ("accuracy", "hit_at_1", "n_conflict"):
+            assert c.metrics[key] == pytest.approx(logged[c.step][f"inspector/{key}"], abs=1e-6)
+        stored = json.loads((Path(c.path) / STORED_NAME).read_text())["results"]
+        by_input = {d["input"]: d for d in stored.values()}
+        for ex in c.examples:
+            probs = by_input[ex.input]["prediction"]["probs"]
+            assert list(probs.values()) == pytest.approx(ex.probs, abs=1e-4)
+
+
+def test_gradient_accumulation_and_a_step_interval(tmp_path):
+    """every=N counts optimizer steps, not micro-batches; a budget subsamples and says so."""
+    out = tmp_path / "run"
+    cb, trainer = train_run(
+        out,
+        {"every": 2, "max_inputs": 5},
+        max_steps=6,
+        save_steps=3,
+        gradient_accumulation_steps=3,
+        per_device_train_batch_size=4,
+    )
+    assert trainer.state.global_step == 6
+    logged = inspector_entries(out / "checkpoint-6")
+    assert sorted(logged) == [2, 4, 6]
+    assert cb.measurements == 3
+    assert {e["inspector/n_inputs"] for e in logged.values()} == {5}
+    assert {e["inspector/n_inputs_total"] for e in logged.values()} == {12}
+    # a save on a step that was not measured stores nothing; a measured one does
+    assert not (out / "checkpoint-3" / STORED_NAME).exists()
+    assert (out / "checkpoint-6" / STORED_NAME).exists()
+
+
+def test_only_the_main_process_measures_and_logs(tmp_path):
+    from transformers import TrainerControl, TrainerState
+
+    from inspector.training import CouplingCallback
+
+    ex = example_script()
+    model, tok = ex.build(tmp_path)
+    cb = CouplingCallback(tmp_path / "probe.toml", tmp_path / "inputs.jsonl", tok)
+    state = TrainerState(is_world_process_zero=False, global_step=10)
+    control = TrainerControl(should_save=True)
+    args = type("Args", (), {"output_dir": str(tmp_path)})()
+    cb.on_step_end(args, state, control, model=model)
+    cb.on_save(args, state, control, model=model)
+    assert cb.measurements == 0 and state.log_history == []
+    state.is_world_process_zero = True
+    cb.on_step_end(args, state, control, model=model)
+    assert cb.measurements == 1
+    assert state.log_history[-1]["inspector/n_inputs"] == 12
+
+
+def test_measuring_leaves_the_model_training_without_gradients(tmp_path):
+    from inspector.core.inputs import Example
+    from inspector.training import measure_model
+
+    ex = example_script()
+    model, tok = ex.build(tmp_path)
+    model.train()
+    res = measure_model(model, tok, tmp_path / "probe.toml", [Example("great food service")])
+    assert model.training
+    assert all(p.grad is None for p in model.parameters())
+    assert len(res[0].units) == 3
