@@ -174,3 +174,117 @@ def test_measuring_leaves_the_model_training_without_gradients(tmp_path):
     assert model.training
     assert all(p.grad is None for p in model.parameters())
     assert len(res[0].units) == 3
+
+
+# -- following a run while it trains ------------------------------------------------------
+
+
+def _copy_in_slowly(src: Path, dest: Path, names: list[str]) -> None:
+    """Write checkpoints the way the Trainer does: weights first, trainer_state.json last."""
+    import shutil
+    import time
+
+    for name in names:
+        folder = dest / name
+        folder.mkdir(parents=True)
+        files = sorted((src / name).iterdir(), key=lambda p: p.name == "trainer_state.json")
+        for f in files:
+            shutil.copy2(f, folder / f.name)
+            time.sleep(0.05)
+        time.sleep(0.5)
+
+
+def test_watch_cli_follows_checkpoints_as_they_appear(run, tmp_path, capsys):
+    import threading
+
+    from inspector.cli import main
+
+    out, _cb = run
+    live = tmp_path / "live"
+    live.mkdir()
+    writer = threading.Thread(
+        target=_copy_in_slowly, args=(out, live, ["checkpoint-10", "checkpoint-20"])
+    )
+    writer.start()
+    try:
+        code = main(
+            [
+                "timeline",
+                "--watch",
+                str(live),
+                "--probe",
+                str(out / "probe.toml"),
+                "--inputs",
+                str(out / "inputs.jsonl"),
+                "--poll",
+                "0.2",
+                "--watch-timeout",
+                "6",
+                "--json",
+                str(tmp_path / "t.json"),
+            ]
+        )
+    finally:
+        writer.join()
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "checkpoint-10" in printed and "checkpoint-20" in printed
+    timeline = json.loads((tmp_path / "t.json").read_text())
+    assert [c["name"] for c in timeline["checkpoints"]] == ["checkpoint-10", "checkpoint-20"]
+    assert timeline["reference"] == "checkpoint-10"
+    logged = inspector_entries(out / "checkpoint-20")
+    for c in timeline["checkpoints"]:
+        assert c["cached"] == 12  # stored by the callback, copied along with the checkpoint
+        for key in ("accuracy", "hit_at_1", "n_conflict"):
+            assert c["metrics"][key] == logged[c["step"]][f"inspector/{key}"]
+
+
+def test_watcher_follows_a_trainer_while_it_trains(tmp_path):
+    """The watcher polls while a Trainer trains in another thread; every save is picked up
+    once complete, never half-written, and its figures are those the callback logged."""
+    import threading
+    import time
+
+    from inspector.training import RunWatcher
+
+    out = tmp_path / "run"
+    example_script().build(out)  # the probe and inputs exist before training starts
+    probe = load_probe(out / "probe.toml")
+    examples = load_inputs(out / "inputs.jsonl", probe.label_names)
+    watcher = RunWatcher(out, probe, examples)
+    errors = []
+
+    def train():
+        try:
+            train_run(out, max_steps=20, save_steps=10)
+        except Exception as exc:  # noqa: BLE001 - reported by the test below
+            errors.append(exc)
+
+    trainer = threading.Thread(target=train)
+    trainer.start()
+    seen = []
+    try:
+        for _ in range(1200):  # a bound, not a timing assertion: stops once both are in
+            seen += [c.name for c in watcher.poll()]
+            if not trainer.is_alive() and len(watcher.done) == 2:
+                break
+            time.sleep(0.1)
+    finally:
+        trainer.join()
+        watcher.close()
+    assert errors == []
+    assert seen == ["checkpoint-10", "checkpoint-20"]
+    logged = inspector_entries(out / "checkpoint-20")
+    for c in watcher.timeline().checkpoints:
+        assert c.error is None
+        assert c.metrics["accuracy"] == pytest.approx(logged[c.step]["inspector/accuracy"])
+        assert c.metrics["hit_at_1"] == pytest.approx(logged[c.step]["inspector/hit_at_1"])
+
+
+def test_watch_needs_a_folder_and_not_both(tmp_path, capsys):
+    from inspector.cli import main
+
+    args = ["timeline", "--probe", "p.toml", "--inputs", "i.txt"]
+    assert main(args) == 2
+    assert "--series" in capsys.readouterr().err
+    assert main([*args, "--series", str(tmp_path), "--watch", str(tmp_path)]) == 2
