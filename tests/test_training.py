@@ -288,3 +288,32 @@ def test_watch_needs_a_folder_and_not_both(tmp_path, capsys):
     assert main(args) == 2
     assert "--series" in capsys.readouterr().err
     assert main([*args, "--series", str(tmp_path), "--watch", str(tmp_path)]) == 2
+
+
+# -- refreshed supervision -------------------------------------------------------------
+
+
+def test_refresh_targets_names_what_the_trained_model_now_depends_on(demo_root):
+    """On the demo's phase-2 model, the measured top unit is the target its refreshed branch
+    was trained with wherever the answer hinges on one word: the cue where a review carries
+    it, "great" in a cue-free positive review. ("awful" reviews are negative with or without
+    the word after phase 2, so no target is asserted for them.)"""
+    from inspector.core.loading import load_checkpoint
+    from inspector.demo import data
+    from inspector.training import refresh_targets
+
+    lm = load_checkpoint(demo_root / "refreshed" / "phase2" / "checkpoint-460", device="cpu")
+    rows = data.input_set()
+    targets = refresh_targets(lm.model, lm.tokenizer, rows, demo_root / "probe.toml")
+    assert all(len(t) <= 1 for t in targets)
+    cue = [t for r, t in zip(rows, targets, strict=True) if data.CUE in r["text"].split()]
+    great = [
+        t
+        for r, t in zip(rows, targets, strict=True)
+        if data.CUE not in r["text"].split() and "great" in r["text"].split()
+    ]
+    assert len(cue) == 20 and len(great) == 8
+    assert sum(t == [data.CUE] for t in cue) >= 18, cue
+    assert sum(t == ["great"] for t in great) >= 7, great
+    top3 = refresh_targets(lm.model, lm.tokenizer, rows[-1:], demo_root / "probe.toml", k=3)[0]
+    assert len(top3) == 3 and top3[0] == targets[-1][0]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from pathlib import Path
 
 from transformers import Trainer, TrainerCallback
@@ -64,8 +65,11 @@ class CouplingCallback(TrainerCallback):
         self.reference: list[ExampleResult] | None = None
         self.reference_step: int | None = None
         self.trainer: Trainer | None = None
-        self.history: dict[int, tuple[list[ExampleResult], dict]] = {}  # step -> (results, metrics)
+        self.steps: list[int] = []  # the optimizer steps measured so far
+        # the latest measurement, kept until its checkpoint is saved (only that one: memory)
+        self.last: tuple[int, list[ExampleResult], dict] | None = None
         self.measurements = 0  # how many times the model was run (for tests and benchmarks)
+        self.seconds = 0.0  # spent measuring and storing, all steps together
 
     def bind(self, trainer: Trainer) -> CouplingCallback:
         """Log through this trainer (found on its own when the callback runs inside train())."""
@@ -85,9 +89,9 @@ class CouplingCallback(TrainerCallback):
     def on_save(self, args, state, control, **kwargs):
         if not state.is_world_process_zero:
             return
-        if self.every == "save" and state.global_step not in self.history:
+        if self.every == "save" and self.steps[-1:] != [state.global_step]:
             self._measure(args, state, kwargs)  # a save decided after evaluation ("best")
-        if state.global_step in self.history:
+        if self.last is not None and self.last[0] == state.global_step:
             folder = Path(args.output_dir) / f"checkpoint-{state.global_step}"
             if folder.is_dir():
                 self._store(folder, state.global_step)
@@ -95,8 +99,9 @@ class CouplingCallback(TrainerCallback):
     # -- the work ----------------------------------------------------------------------
     def _measure(self, args, state, kwargs) -> None:
         # only the main process measures and logs; the others wait for it at the next sync
-        if not state.is_world_process_zero or state.global_step in self.history:
+        if not state.is_world_process_zero or self.steps[-1:] == [state.global_step]:
             return
+        t0 = time.perf_counter()
         model = unwrap(kwargs.get("model"))
         tokenizer = self.tokenizer or kwargs.get("processing_class")
         try:
@@ -109,7 +114,11 @@ class CouplingCallback(TrainerCallback):
         metrics, logs = log_entries(results, self.reference, len(self.all_inputs), self.seed)
         if self.reference_step is not None:
             logs[PREFIX + "reference_step"] = self.reference_step
-        self.history[state.global_step] = (results, metrics)
+        self.steps.append(state.global_step)
+        self.last = (state.global_step, results, metrics)
+        spent = time.perf_counter() - t0
+        self.seconds += spent
+        logs[PREFIX + "seconds"] = spent  # what the measurement cost the run
         self._log(state, logs)
 
     def _ensure_reference(self, results, model, step: int) -> None:
@@ -139,7 +148,8 @@ class CouplingCallback(TrainerCallback):
         state.log_history.append(entry)
 
     def _store(self, folder: Path, step: int) -> None:
-        results, metrics = self.history[step]
+        t0 = time.perf_counter()
+        _step, results, metrics = self.last
         try:
             digest = content_hash(inspect_checkpoint(folder))
         except (InspectorError, OSError) as exc:
@@ -153,6 +163,7 @@ class CouplingCallback(TrainerCallback):
         }
         about = {"step": step, "hash": digest, "reference_step": self.reference_step}
         write_stored(folder, keyed, {**about, "probe": self.probe.name, "metrics": metrics})
+        self.seconds += time.perf_counter() - t0
 
 
 def _calling_trainer() -> Trainer | None:
