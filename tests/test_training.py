@@ -31,7 +31,7 @@ def example_script():
     return mod
 
 
-def train_run(out: Path, callback_kw=None, **trainer_kw):
+def train_run(out: Path, callback_kw=None, resume=None, **trainer_kw):
     """A Trainer run with the callback; returns (callback, trainer)."""
     from inspector.training import CouplingCallback
 
@@ -42,7 +42,7 @@ def train_run(out: Path, callback_kw=None, **trainer_kw):
     )
     dataset = ex.ReviewDataset(tok, n=400)
     trainer = ex.make_trainer(out, model, tok, dataset, [cb], **trainer_kw)
-    trainer.train()
+    trainer.train(resume_from_checkpoint=resume)
     return cb, trainer
 
 
@@ -141,6 +141,23 @@ def test_gradient_accumulation_and_a_step_interval(tmp_path):
     # a save on a step that was not measured stores nothing; a measured one does
     assert not (out / "checkpoint-3" / STORED_NAME).exists()
     assert (out / "checkpoint-6" / STORED_NAME).exists()
+
+
+def test_a_resumed_run_keeps_its_reference(run, tmp_path):
+    import shutil
+
+    out, _cb = run
+    copy = shutil.copytree(out, tmp_path / "run")
+    cb, _trainer = train_run(copy, resume=str(copy / "checkpoint-20"), max_steps=30, save_steps=10)
+    assert cb.steps == [30]
+    logged = inspector_entries(copy / "checkpoint-30")
+    assert sorted(logged) == [10, 20, 30]
+    assert logged[30]["inspector/reference_step"] == 10  # read back from checkpoint-10
+
+
+def test_the_docs_show_the_example_script_as_it_is():
+    script = (ROOT / "examples" / "train_with_coupling.py").read_text()
+    assert script in (ROOT / "docs" / "TRAINING.md").read_text()
 
 
 def test_only_the_main_process_measures_and_logs(tmp_path):

@@ -10,6 +10,7 @@ instead of measuring again.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import time
@@ -21,7 +22,7 @@ from ..core.cache import result_key
 from ..core.checkpoints import content_hash, inspect_checkpoint
 from ..core.errors import InputError, InspectorError
 from ..core.results import ExampleResult, Settings
-from ..core.stored import write_stored
+from ..core.stored import STORED_NAME, read_stored, write_stored
 from .measure import as_examples, as_probe, measure_model, subsample, unwrap
 from .summary import PREFIX, log_entries
 
@@ -77,6 +78,38 @@ class CouplingCallback(TrainerCallback):
         return self
 
     # -- Trainer events --------------------------------------------------------------
+    def on_train_begin(self, args, state, control, **kwargs):
+        if self.reference is None and self.reference_path is None:
+            self._resume_reference(args, state)
+
+    def _resume_reference(self, args, state) -> None:
+        """A resumed run keeps its reference: the results stored at that step are read back."""
+        steps = [
+            e["inspector/reference_step"]
+            for e in state.log_history
+            if "inspector/reference_step" in e
+        ]
+        if not steps:
+            return
+        step = steps[-1]
+        folder = Path(args.output_dir) / f"checkpoint-{step}"
+        stored = read_stored(folder)
+        digest = _stored_hash(folder)
+        keys = [
+            result_key(digest or "", self.probe.source, ex.text, self.settings.key(), ex.label)
+            for ex in self.inputs
+        ]
+        if digest and all(k in stored for k in keys):
+            self.reference = [ExampleResult.from_dict(stored[k]) for k in keys]
+            self.reference_step = step
+        else:
+            log.warning(
+                "inspector: the reference results of step %d are not in %s; coupling is measured"
+                " against the first step measured from now",
+                step,
+                folder,
+            )
+
     def on_step_end(self, args, state, control, **kwargs):
         due = control.should_save if self.every == "save" else state.global_step % self.every == 0
         if due:
@@ -164,6 +197,13 @@ class CouplingCallback(TrainerCallback):
         about = {"step": step, "hash": digest, "reference_step": self.reference_step}
         write_stored(folder, keyed, {**about, "probe": self.probe.name, "metrics": metrics})
         self.seconds += time.perf_counter() - t0
+
+
+def _stored_hash(folder: Path) -> str | None:
+    try:
+        return json.loads((folder / STORED_NAME).read_text(encoding="utf-8")).get("hash")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def _calling_trainer() -> Trainer | None:
