@@ -56,7 +56,16 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=40)
     ap.add_argument("--save-steps", type=int, default=10)
     ap.add_argument("--inputs", type=int, default=None, help="max_inputs (default: all 12)")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads (default 1: a tiny model on a shared machine)",
+    )
     args = ap.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(args.threads)
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
@@ -67,14 +76,16 @@ def main(argv=None) -> int:
         timed, cb = _run(Path(tmp) / "coupled", args.steps, args.save_steps, args.inputs, True)
     n_saves = len(cb.steps)
     print(
-        f"tiny Llama, {args.steps} steps, a save every {args.save_steps}: {n_saves} measurements"
+        f"tiny Llama, {torch.get_num_threads()} torch thread(s), {args.steps} steps, a save every {args.save_steps}: {n_saves} measurements"
         f" of {len(cb.inputs)} inputs"
     )
-    print(f"without callback  {base:7.2f} s")
+    per_step = base / args.steps
+    print(f"without callback  {base:7.2f} s   ({per_step * 1000:.0f} ms per training step)")
     print(f"with callback     {timed:7.2f} s   (×{timed / base:.2f})")
     print(
         f"callback's own    {cb.seconds:7.2f} s   = {cb.seconds / timed:.0%} of the run,"
         f" {cb.seconds / max(n_saves, 1):.2f} s per save"
+        f" (≈ {cb.seconds / max(n_saves, 1) / per_step:.0f} training steps)"
     )
     return 0
 

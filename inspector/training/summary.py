@@ -7,7 +7,9 @@ is logged; those in ``INTERVALS`` also get ``_lo``/``_hi`` bounds and ``_n``.
 
 from __future__ import annotations
 
+import functools
 import random
+from dataclasses import fields
 
 from ..core.results import ExampleResult
 from ..core.timeline import checkpoint_metrics
@@ -26,6 +28,18 @@ def _n(key: str, examples: list[ExampleResult], metrics: dict) -> int:
     return sum(ex.explanation is not None and ex.units and max(ex.deltas) > 1e-6 for ex in examples)
 
 
+class _Fixed(ExampleResult):
+    """An example whose Δs are computed once: the bootstrap reads them hundreds of times."""
+
+    @functools.cached_property
+    def deltas(self) -> list[float]:
+        return ExampleResult.deltas.fget(self)
+
+
+def _fixed(examples: list[ExampleResult]) -> list[ExampleResult]:
+    return [_Fixed(**{f.name: getattr(ex, f.name) for f in fields(ex)}) for ex in examples]
+
+
 def interval(
     examples: list[ExampleResult],
     reference: list[ExampleResult],
@@ -36,6 +50,7 @@ def interval(
     """95 % percentile bootstrap, resampling inputs (with their reference results alongside)."""
     rng = random.Random(seed)
     n = len(examples)
+    examples, reference = _fixed(examples), _fixed(reference)
     draws: dict[str, list[float]] = {k: [] for k in keys}
     for _ in range(rounds if n > 1 else 0):
         idx = [rng.randrange(n) for _ in range(n)]
