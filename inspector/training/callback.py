@@ -79,6 +79,9 @@ class CouplingCallback(TrainerCallback):
 
     # -- Trainer events --------------------------------------------------------------
     def on_train_begin(self, args, state, control, **kwargs):
+        strategy = getattr(args, "save_strategy", None)
+        if self.every == "save" and getattr(strategy, "value", strategy) == "no":
+            log.warning("inspector: every='save' but the Trainer never saves; nothing is measured")
         if self.reference is None and self.reference_path is None:
             self._resume_reference(args, state)
 
