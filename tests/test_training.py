@@ -31,8 +31,8 @@ def example_script():
     return mod
 
 
-def train_run(out: Path, callback_kw=None, resume=None, **trainer_kw):
-    """A Trainer run with the callback; returns (callback, trainer)."""
+def train_run(out: Path, callback_kw=None, resume=None, others=(), **trainer_kw):
+    """A Trainer run with the callback (after ``others``); returns (callback, trainer)."""
     from inspector.training import CouplingCallback
 
     ex = example_script()
@@ -41,7 +41,7 @@ def train_run(out: Path, callback_kw=None, resume=None, **trainer_kw):
         probe=out / "probe.toml", inputs=out / "inputs.jsonl", tokenizer=tok, **(callback_kw or {})
     )
     dataset = ex.ReviewDataset(tok, n=400)
-    trainer = ex.make_trainer(out, model, tok, dataset, [cb], **trainer_kw)
+    trainer = ex.make_trainer(out, model, tok, dataset, [*others, cb], **trainer_kw)
     trainer.train(resume_from_checkpoint=resume)
     return cb, trainer
 
@@ -123,10 +123,24 @@ def test_stored_results_equal_a_fresh_measurement_of_the_saved_checkpoints(run):
 
 def test_gradient_accumulation_and_a_step_interval(tmp_path):
     """every=N counts optimizer steps, not micro-batches; a budget subsamples and says so."""
+    from transformers import TrainerCallback
+
+    class Reporter(TrainerCallback):
+        """Stands for TensorBoard / W&B / MLflow: they all listen to on_log, and come first."""
+
+        def __init__(self):
+            self.seen = []
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if any(k.startswith("inspector/") for k in logs):
+                self.seen.append((state.global_step, dict(logs)))
+
+    reporter = Reporter()
     out = tmp_path / "run"
     cb, trainer = train_run(
         out,
         {"every": 2, "max_inputs": 5},
+        others=[reporter],
         max_steps=6,
         save_steps=3,
         gradient_accumulation_steps=3,
@@ -138,6 +152,8 @@ def test_gradient_accumulation_and_a_step_interval(tmp_path):
     assert cb.measurements == 3
     assert {e["inspector/n_inputs"] for e in logged.values()} == {5}
     assert {e["inspector/n_inputs_total"] for e in logged.values()} == {12}
+    assert [step for step, _logs in reporter.seen] == [2, 4, 6]
+    assert reporter.seen[-1][1]["inspector/n_inputs"] == 5
     # a save on a step that was not measured stores nothing; a measured one does
     assert not (out / "checkpoint-3" / STORED_NAME).exists()
     assert (out / "checkpoint-6" / STORED_NAME).exists()
