@@ -189,6 +189,15 @@ def cmd_demo(args) -> int:
 def cmd_timeline(args) -> int:
     from .core.timeline_cli import run_cli_timeline
 
+    if args.watch:
+        if args.series:
+            raise InputError("give --series or --watch, not both")
+        from .training.watch_cli import run_cli_watch
+
+        return run_cli_watch(args, _settings(args), _stderr_progress, _write_json)
+    if not args.series:
+        raise InputError("timeline needs --series DIR (or --watch DIR for a run still training)")
+
     return run_cli_timeline(args, _settings(args), _stderr_progress, _write_json)
 
 
@@ -301,7 +310,23 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("timeline", help="metrics for every checkpoint of a series")
-    p.add_argument("--series", required=True)
+    p.add_argument("--series", default=None)
+    p.add_argument(
+        "--watch",
+        default=None,
+        metavar="DIR",
+        help="follow a training output folder: analyse each checkpoint once saved (Ctrl-C stops)",
+    )
+    p.add_argument(
+        "--watch-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="stop watching once no new checkpoint has appeared for this long (for scripts)",
+    )
+    p.add_argument(
+        "--poll", type=float, default=5.0, metavar="SECONDS", help="--watch: look this often"
+    )
     p.add_argument("--probe", required=True)
     p.add_argument(
         "--inputs", required=True, help="text (one input per line) or JSONL with text/label"

@@ -21,7 +21,7 @@ def _imports(path: Path):
 def test_no_qt_imports_in_core_or_reports():
     offenders = [
         f"{p.relative_to(ROOT)}: {name}"
-        for pkg in ("core", "reports", "demo")
+        for pkg in ("core", "reports", "demo", "training")
         for p in (ROOT / "inspector" / pkg).rglob("*.py")
         for name in _imports(p)
         if name.split(".")[0] in QT

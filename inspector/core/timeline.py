@@ -23,6 +23,7 @@ from .loading import ModelPool
 from .probe import Probe
 from .results import ExampleResult, Settings
 from .series import Series, SeriesEntry
+from .stored import read_stored
 from .tasks import TaskState, ensure_task
 
 log = logging.getLogger(__name__)
@@ -174,11 +175,17 @@ def _run_checkpoint(
     info = inspect_checkpoint(entry.path)
     result.hash, result.notes = content_hash(info), list(info.notices)
     analyzer = None
+    # measured while training saved it (inspector.training): served like cache hits
+    stored = read_stored(entry.path) if not refresh else {}
     n = len(examples)
     for i, ex in enumerate(examples):
         task.let_others_run(str(entry.path) if analyzer is not None else None)
         key = result_key(result.hash, probe.source, ex.text, settings.key(), ex.label)
         hit = cache.get(key) if cache is not None and not refresh else None
+        if hit is None and key in stored:
+            hit = stored[key]
+            if cache is not None:
+                cache.put(key, hit)
         if hit is not None:
             res = ExampleResult.from_dict(hit)
             result.cached += 1
@@ -276,3 +283,34 @@ def run_timeline(
         list(examples),
         list(series.skipped),
     )
+
+
+def analyse_checkpoint(
+    entry: SeriesEntry,
+    probe: Probe,
+    examples: list[Example],
+    settings: Settings,
+    reference: list[ExampleResult] | None,
+    pool: ModelPool,
+    cache: ResultCache | None = None,
+    task: TaskState | None = None,
+    refresh: bool = False,
+) -> CheckpointResult:
+    """One checkpoint of a growing run, with coupling against ``reference``'s examples.
+
+    ``reference=None`` makes this checkpoint its own reference (the first of a watched run).
+    A checkpoint that cannot be analysed comes back with its ``error``, as in run_timeline.
+    """
+    task = ensure_task(task)
+    try:
+        res = _run_checkpoint(
+            entry, probe, examples, settings, pool, cache, refresh, task, _Progress(task, 0)
+        )
+    except (InspectorError, OSError) as exc:
+        log.info("timeline: %s skipped: %s", entry.name, exc)
+        metrics = dict.fromkeys(checkpoint_metrics([], None))
+        return CheckpointResult(
+            entry.name, str(entry.path), entry.step, metrics, [], error=str(exc)
+        )
+    res.metrics = checkpoint_metrics(res.examples, reference if reference else res.examples)
+    return res

@@ -166,12 +166,13 @@ class MainWindow(QMainWindow):
     def _install_extensions(self) -> None:
         # Panels written elsewhere (timeline, compare, preferences, about, report export) hook in
         # here with one line each, so this file never has to learn about them.
-        from . import about, preferences, report_export, timeline_view
+        from . import about, preferences, report_export, timeline_view, watch_folder
 
         preferences.install(self)
         about.install(self)
         report_export.install(self)
         timeline_view.install(self)
+        watch_folder.install(self)
 
     # -- what is open ------------------------------------------------------------
     @property
