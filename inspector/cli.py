@@ -113,6 +113,9 @@ def cmd_analyze(args) -> int:
     text = args.input
     if text is None:
         text = sys.stdin.read()
+    from .core.adapters import use_cli_base
+
+    use_cli_base(args.model, args.base)
     lm = load_checkpoint(args.model, device=args.device)
     for notice in lm.notices:
         print(f"note: {notice}", file=sys.stderr)
@@ -199,6 +202,22 @@ def _add_analysis_options(p) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="seed recorded with sampled explanations")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    p.add_argument(
+        "--base",
+        default=None,
+        metavar="PATH",
+        help="base model for LoRA adapter checkpoints (default: the one adapter_config.json names)",
+    )
+
+
+def _add_revisions_option(p) -> None:
+    p.add_argument(
+        "--revisions",
+        default=None,
+        metavar="REGEX",
+        help="only the checkpoints (hub-cache refs) whose name matches this regular expression,"
+        " e.g. '^step\\d+000$'",
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -237,6 +256,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-cache", action="store_true", help="recompute instead of reusing cached results"
     )
+    _add_revisions_option(p)
     _add_analysis_options(p)
     p.set_defaults(func=cmd_timeline)
 
@@ -254,6 +274,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", required=True)
     p.add_argument("--no-cache", action="store_true")
+    _add_revisions_option(p)
     _add_analysis_options(p)
     p.set_defaults(func=cmd_report)
     return ap

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from .checkpoints import inspect_checkpoint, name_step
 from .errors import CheckpointError, InputError
+from .hubcache import filter_revisions, hub_candidates, is_hub_cache
+from .layouts import unrecognised
 
 MAX_DEPTH = 4  # root/variant/phase/checkpoint-N is the deepest layout we expect
 _CKPT_NAME = re.compile(r"^(?:checkpoint|step|epoch|global_step|iter)[-_]?\d+$", re.I)
@@ -77,7 +79,7 @@ def _file_reason(path: Path) -> str:
 
 
 def _is_model_dir(path: Path) -> bool:
-    return (path / "config.json").is_file()
+    return (path / "config.json").is_file() or (path / "adapter_config.json").is_file()
 
 
 def _walk(folder: Path, rel: str, depth: int, found: list, skipped: list, in_model: bool) -> None:
@@ -151,18 +153,30 @@ def _order(entries: list[SeriesEntry]) -> list[SeriesEntry]:
     return [e for g in groups for e in g]
 
 
-def discover_series(root) -> Series:
+def discover_series(root, revisions: str | None = None) -> Series:
     """The checkpoints under ``root`` (or ``root`` itself when it is one), in training order.
 
+    A hub-cache folder (``models--ORG--NAME``) gives its refs in step order (``hubcache``).
+    ``revisions``, a regular expression, excludes the checkpoints whose name it does not match.
     Raises InputError when the folder holds no checkpoint at all, CheckpointError when it
     holds only broken ones.
     """
-    root = Path(root).expanduser()
+    series = _discover(Path(root).expanduser())
+    filter_revisions(series, revisions)
+    return series
+
+
+def _discover(root: Path) -> Series:
     if not root.exists():
         raise InputError(f"{root}: no such file or folder")
     candidates: list[tuple[str, Path]] = []
     skipped: list[tuple[str, str]] = []
-    if root.is_file():
+    hub_steps: dict[str, int | None] | None = None
+    if is_hub_cache(root):
+        found, skipped = hub_candidates(root)
+        candidates = [(name, path) for name, path, _ in found]
+        hub_steps = {name: step for name, _, step in found}
+    elif root.is_file():
         candidates.append((root.name, root))
     else:
         if _is_model_dir(root):
@@ -170,10 +184,7 @@ def discover_series(root) -> Series:
             candidates.append((root.name, root))
         _walk(root, "", 0, candidates, skipped, in_model=_is_model_dir(root))
     if not candidates:
-        raise InputError(
-            f"{root}: no checkpoint found (expected checkpoint-N, step_N or epoch_N folders,"
-            " a model folder with config.json, or .gguf files)"
-        )
+        raise InputError(unrecognised(root, "no checkpoint found"))
     entries: list[SeriesEntry] = []
     for name, path in candidates:
         try:
@@ -181,10 +192,12 @@ def discover_series(root) -> Series:
         except CheckpointError as exc:
             skipped.append((name, str(exc)))
             continue
-        entries.append(SeriesEntry(name, path, _step(info.step, name), kind=info.kind))
+        step = hub_steps[name] if hub_steps is not None else _step(info.step, name)
+        entries.append(SeriesEntry(name, path, step, kind=info.kind))
     if not entries:
         first = next(reason for n, reason in skipped if n in {c[0] for c in candidates})
         raise CheckpointError(
             f"{root}: none of the {len(candidates)} checkpoint(s) found can be used (first: {first})"
         )
-    return Series(root, _order(entries), skipped)
+    # hub refs come ordered already (by the step in their name, then unnamed snapshots)
+    return Series(root, entries if hub_steps is not None else _order(entries), skipped)

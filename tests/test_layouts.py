@@ -1,0 +1,317 @@
+"""Real training-run layouts built in tmp_path: LoRA adapter runs and hub-cache revision folders.
+
+Everything is made the way researchers' tools make it: a random-weight tiny Llama saved with
+transformers, adapters trained-shaped with peft (non-zero LoRA matrices), a hub cache laid out
+as huggingface_hub lays it out (refs/, snapshots/ symlinking into blobs/).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+
+import pytest
+import torch
+
+from inspector.core import adapters
+from inspector.core.analysis import Analyzer
+from inspector.core.checkpoints import inspect_checkpoint
+from inspector.core.digests import files_sha256
+from inspector.core.errors import CheckpointError, InputError
+from inspector.core.inputs import Example
+from inspector.core.loading import ModelPool, load_checkpoint
+from inspector.core.probe import load_probe
+from inspector.core.results import Settings
+from inspector.core.series import discover_series
+from inspector.core.timeline import run_timeline
+from inspector.demo import tiny
+
+peft = pytest.importorskip("peft")
+WORDS = "review : . answer good bad you said because great awful food service slow".split()
+INPUTS = [Example("great food service"), Example("awful slow service")]
+
+
+def _base(folder, seed=0):
+    tok = tiny.word_tokenizer(WORDS)
+    model = tiny.build_model(tiny.llama_config(len(tok), hidden=32, layers=2, heads=2), tok, seed)
+    return tiny.save_checkpoint(model, tok, folder)
+
+
+def _adapter(base_dir, folder, seed, base_name=None):
+    """A LoRA adapter as a PEFT Trainer saves it (random, non-zero A and B matrices)."""
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(seed)
+    base = AutoModelForCausalLM.from_pretrained(base_dir)
+    cfg = peft.LoraConfig(
+        r=4, lora_alpha=16, target_modules=["q_proj", "v_proj"], init_lora_weights=False
+    )
+    model = peft.get_peft_model(base, cfg)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0, 0.5)  # large enough to move the tiny model's answer
+    model.save_pretrained(folder)
+    if base_name is not None:
+        cfg_path = folder / "adapter_config.json"
+        cfg_json = json.loads(cfg_path.read_text())
+        cfg_json["base_model_name_or_path"] = base_name
+        cfg_path.write_text(json.dumps(cfg_json))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def lora_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("lora")
+    base = _base(root / "base")
+    run = root / "run"
+    for i, step in enumerate((30, 10, 20)):  # written out of order: the step orders them
+        ck = _adapter(base, run / f"checkpoint-{step}", seed=step + i)
+        (ck / "trainer_state.json").write_text(json.dumps({"global_step": step}))
+    return base, run
+
+
+def _probs(lm, probe, text="great food service"):
+    res = Analyzer(lm, probe).analyze(text, Settings(explain=False))
+    return res.probs, res.deltas
+
+
+def test_lora_run_opens_as_ordered_series_over_its_base(lora_run):
+    base, run = lora_run
+    s = discover_series(run)
+    assert [e.name for e in s.entries] == ["checkpoint-10", "checkpoint-20", "checkpoint-30"]
+    assert [e.step for e in s.entries] == [10, 20, 30]
+    assert {e.kind for e in s.entries} == {"lora"}
+    info = inspect_checkpoint(run / "checkpoint-10")
+    assert info.base.path == base
+    assert [f.name for f in info.weight_files] == ["adapter_model.safetensors"]
+
+
+def test_adapters_swap_on_one_base_and_equal_the_merged_model(lora_run, sentiment_probe, tmp_path):
+    from transformers import AutoModelForCausalLM
+
+    base, run = lora_run
+    probe = load_probe(sentiment_probe)
+    pool = ModelPool(1, device="cpu")
+    seen = []
+    for name in ("checkpoint-10", "checkpoint-20", "checkpoint-30"):
+        lm = pool.get(run / name)
+        assert pool.resident() == [str(run / name)]  # the previous adapter is gone
+        seen.append((lm, _probs(lm, probe)))
+    # one base model object, loaded once, served every adapter
+    assert len({id(lm.model) for lm, _ in seen}) == 1
+    assert len(seen[0][0].adapter.peft_model.peft_config) == 1
+    probs = [p for _, (p, _) in seen]
+    for a in range(3):
+        for b in range(a + 1, 3):
+            assert max(abs(x - y) for x, y in zip(probs[a], probs[b], strict=True)) > 1e-3
+
+    # the same numbers as the adapter merged into a fresh base, saved as a full checkpoint
+    merged = peft.PeftModel.from_pretrained(
+        AutoModelForCausalLM.from_pretrained(base), run / "checkpoint-20"
+    ).merge_and_unload()
+    merged_dir = tiny.save_checkpoint(
+        merged, load_checkpoint(base, "cpu").tokenizer, tmp_path / "m"
+    )
+    mp, md = _probs(load_checkpoint(merged_dir, "cpu"), probe)
+    lm20 = pool.get(run / "checkpoint-20")  # swapped back in after checkpoint-30
+    p20, d20 = _probs(lm20, probe)
+    assert max(abs(x - y) for x, y in zip(p20, mp, strict=True)) < 1e-5
+    assert max(abs(x - y) for x, y in zip(d20, md, strict=True)) < 1e-5
+    assert max(abs(x - y) for x, y in zip(p20, probs[1], strict=True)) < 1e-5
+    # the base itself was never changed: no adapter merged into it
+    plain = load_checkpoint(base, "cpu")
+    ids = torch.tensor([[1, 6, 7, 8]])
+    with torch.no_grad(), lm20.adapter.peft_model.disable_adapter():
+        assert torch.allclose(lm20.model(ids).logits, plain.model(ids).logits, atol=1e-6)
+
+
+def test_base_from_hub_cache_or_override_and_clear_errors(lora_run, tmp_path, monkeypatch):
+    base, run = lora_run
+    ck = tmp_path / "run" / "checkpoint-5"
+    shutil.copytree(run / "checkpoint-10", ck)
+    cfg = json.loads((ck / "adapter_config.json").read_text())
+    cfg["base_model_name_or_path"] = "tiny-org/tiny-base"
+    (ck / "adapter_config.json").write_text(json.dumps(cfg))
+    hub = tmp_path / "hub"
+    monkeypatch.setenv("HF_HUB_CACHE", str(hub))
+    with pytest.raises(CheckpointError, match=r"'tiny-org/tiny-base'.*local hub cache.*--base"):
+        inspect_checkpoint(ck)
+    repo = hub / "models--tiny-org--tiny-base"
+    shutil.copytree(base, repo / "snapshots" / ("a" * 40))
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("a" * 40)
+    assert inspect_checkpoint(ck).base.path == repo / "snapshots" / ("a" * 40)
+
+    other = _base(tmp_path / "other", seed=3)
+    wide = tmp_path / "wide"
+    tok = tiny.word_tokenizer(WORDS)
+    tiny.save_checkpoint(
+        tiny.build_model(tiny.llama_config(len(tok), hidden=48, layers=2, heads=2), tok), tok, wide
+    )
+    with pytest.raises(CheckpointError, match="does not fit the base .*expected the base"):
+        inspect_checkpoint(ck, base=wide)
+    adapters.use_base(tmp_path / "run", other)
+    try:
+        assert inspect_checkpoint(ck).base.path == other
+    finally:
+        adapters.use_base(tmp_path / "run", None)
+
+
+def test_lora_folder_without_peft_says_how_to_install(lora_run, monkeypatch):
+    import sys
+
+    _, run = lora_run
+    monkeypatch.setitem(sys.modules, "peft", None)  # import peft → ImportError
+    with pytest.raises(CheckpointError, match=r"need peft: pip install"):
+        load_checkpoint(run / "checkpoint-10", "cpu")
+
+
+# -- hub cache -------------------------------------------------------------------------
+
+
+def _snapshot(repo, commit, model_dir):
+    """A snapshot as huggingface_hub writes it: symlinks into content-addressed blobs/."""
+    snap = repo / "snapshots" / commit
+    snap.mkdir(parents=True)
+    (repo / "blobs").mkdir(exist_ok=True)
+    for f in model_dir.iterdir():
+        data = f.read_bytes()
+        blob = repo / "blobs" / hashlib.sha256(data).hexdigest()
+        blob.write_bytes(data)
+        os.symlink(os.path.relpath(blob, snap), snap / f.name)
+    return snap
+
+
+@pytest.fixture(scope="module")
+def hub_repo(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hubcache")
+    a, b = _base(root / "a", seed=1), _base(root / "b", seed=2)
+    repo = root / "models--EleutherAI--tiny-deduped"
+    c1, c2, c3 = "1" * 40, "2" * 40, "3" * 40
+    _snapshot(repo, c1, a)
+    _snapshot(repo, c2, b)
+    _snapshot(repo, c3, b)  # another commit with byte-identical files
+    (repo / "refs").mkdir()
+    for ref, commit in {"step100-tokens4M": c2, "step20": c1, "main": c2}.items():
+        (repo / "refs" / ref).write_text(commit)
+    (repo / "refs" / "step999").write_text("9" * 40)  # not downloaded
+    return repo
+
+
+def test_hub_cache_refs_in_step_order_then_unreferenced_snapshots(hub_repo):
+    s = discover_series(hub_repo)
+    assert [(e.name, e.step) for e in s.entries] == [
+        ("step20", 20),
+        ("step100-tokens4M", 100),
+        ("main", None),
+        ("3333333", None),
+    ]
+    assert dict(s.skipped)["step999"].startswith("points to 9999999")
+
+    s = discover_series(hub_repo, revisions=r"^step")
+    assert [e.name for e in s.active()] == ["step20", "step100-tokens4M"]
+    with pytest.raises(InputError, match="matches no checkpoint"):
+        discover_series(hub_repo, revisions="^v1")
+    with pytest.raises(InputError, match="not a regular expression"):
+        discover_series(hub_repo, revisions="step(")
+
+
+def test_timeline_flags_duplicates_analyses_once_and_records_digests(
+    hub_repo, sentiment_probe, tmp_path
+):
+    s = discover_series(hub_repo)
+    loaded = []
+
+    class Pool(ModelPool):
+        def get(self, path):
+            loaded.append(str(path))
+            return super().get(path)
+
+    inputs = tmp_path / "inputs.txt"
+    inputs.write_text("\n".join(e.text for e in INPUTS) + "\n")
+    res = run_timeline(
+        s,
+        load_probe(sentiment_probe),
+        INPUTS,
+        Settings(explain=False),
+        pool=Pool(1, device="cpu"),
+        inputs_path=str(inputs),
+    )
+    d = res.to_dict()
+    by = {c["name"]: c for c in d["checkpoints"]}
+    assert [c["name"] for c in d["checkpoints"]] == [
+        "step20",
+        "step100-tokens4M",
+        "main",
+        "3333333",
+    ]
+    assert [c["step"] for c in d["checkpoints"]] == [20, 100, None, None]
+    assert by["step20"]["duplicate_of"] is None and by["step100-tokens4M"]["duplicate_of"] is None
+    assert by["main"]["duplicate_of"] == "step100-tokens4M"
+    assert by["3333333"]["duplicate_of"] == "step100-tokens4M"
+    # analysed once: the byte-identical snapshot was never loaded, its results are the twin's
+    assert not any("3" * 40 in p for p in loaded)
+    assert by["3333333"]["examples"] == by["step100-tokens4M"]["examples"]
+    assert by["step20"]["examples"] != by["step100-tokens4M"]["examples"]
+
+    weights = (hub_repo / "snapshots" / ("1" * 40) / "model.safetensors").read_bytes()
+    assert by["step20"]["sha256"] == hashlib.sha256(weights).hexdigest()
+    assert by["main"]["sha256"] == by["3333333"]["sha256"] != by["step20"]["sha256"]
+    assert d["probe"]["sha256"] == hashlib.sha256(sentiment_probe.read_bytes()).hexdigest()
+    assert d["inputs_file"]["sha256"] == hashlib.sha256(inputs.read_bytes()).hexdigest()
+
+
+def test_lora_timeline_records_adapter_and_base_digests(lora_run, sentiment_probe):
+    base, run = lora_run
+    res = run_timeline(
+        discover_series(run),
+        load_probe(sentiment_probe),
+        INPUTS[:1],
+        Settings(explain=False),
+        pool=ModelPool(1, device="cpu"),
+    )
+    c = res.to_dict()["checkpoints"][0]
+    assert c["name"] == "checkpoint-10" and c["step"] == 10 and c["duplicate_of"] is None
+    adapter = (run / "checkpoint-10" / "adapter_model.safetensors").read_bytes()
+    assert c["sha256"] == hashlib.sha256(adapter).hexdigest()
+    assert (
+        c["base"]["sha256"] == hashlib.sha256((base / "model.safetensors").read_bytes()).hexdigest()
+    )
+    preds = [ck.examples[0].probs for ck in res.checkpoints]
+    assert preds[0] != preds[1] != preds[2]
+
+
+def test_digest_of_shards_is_sha256sum_of_sha256sum_and_memoised(tmp_path):
+    a, b = (
+        tmp_path / "model-00002-of-00002.safetensors",
+        tmp_path / "model-00001-of-00002.safetensors",
+    )
+    a.write_bytes(os.urandom(3 << 20))
+    b.write_bytes(b"shard one")
+    listing = "".join(f"{hashlib.sha256(f.read_bytes()).hexdigest()}  {f.name}\n" for f in (b, a))
+    seen = []
+    digest = files_sha256([a, b], lambda done, total, msg: seen.append((done, total)))
+    assert digest == hashlib.sha256(listing.encode()).hexdigest()
+    assert seen and seen[-1][0] == seen[-1][1]  # progress reached the end
+    memo = json.loads(next((tmp_path / "user" / "cache").glob("digests.json")).read_text())
+    assert str(a.resolve()) in memo
+    seen.clear()
+    assert files_sha256([a, b], lambda *x: seen.append(x)) == digest and not seen  # memoised
+    a.write_bytes(b"changed")  # new size and mtime: hashed again
+    assert files_sha256([a]) == hashlib.sha256(b"changed").hexdigest()
+
+
+def test_unrecognised_folder_lists_what_it_found_and_what_opens(tmp_path):
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    (odd / "weights.npz").write_bytes(b"x")
+    (odd / "notes.md").write_text("hi")
+    with pytest.raises(InputError) as err:
+        discover_series(odd)
+    msg = str(err.value)
+    assert "\n" not in msg
+    for part in (".npz", "LoRA", "hub cache", "GGUF", "convert"):
+        assert part in msg
