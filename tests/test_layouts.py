@@ -289,13 +289,14 @@ def test_digest_of_shards_is_sha256sum_of_sha256sum_and_memoised(tmp_path):
         tmp_path / "model-00002-of-00002.safetensors",
         tmp_path / "model-00001-of-00002.safetensors",
     )
-    a.write_bytes(os.urandom(3 << 20))
+    a.write_bytes(os.urandom(65 << 20))  # progress is reported from 64 MiB on
     b.write_bytes(b"shard one")
     listing = "".join(f"{hashlib.sha256(f.read_bytes()).hexdigest()}  {f.name}\n" for f in (b, a))
     seen = []
     digest = files_sha256([a, b], lambda done, total, msg: seen.append((done, total)))
     assert digest == hashlib.sha256(listing.encode()).hexdigest()
-    assert seen and seen[-1][0] == seen[-1][1]  # progress reached the end
+    total = (65 << 20) + len(b"shard one")
+    assert (9 + (64 << 20), total) in seen and seen[-1] == (total, total)
     memo = json.loads(next((tmp_path / "user" / "cache").glob("digests.json")).read_text())
     assert str(a.resolve()) in memo
     seen.clear()

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 CHUNK = 1 << 20
 MEMO_NAME = "digests.json"
 MEMO_MAX = 20_000  # entries kept on disk (a few MB at most)
+REPORT_FROM = 64 * CHUNK
 KEY_VERSION = b"inspector-checkpoint-key-v2\n"
 
 # (done_bytes, total_bytes, message) → None; a TaskState's progress fits after scaling
@@ -105,8 +106,11 @@ def file_sha256(
         while block := fh.read(CHUNK):
             h.update(block)
             done += len(block)
-            if progress is not None and (done % (64 * CHUNK) < CHUNK or done == size):
+            # every 64 MiB, and only for files that take a while: small ones finish unseen
+            if progress is not None and total >= REPORT_FROM and done % REPORT_FROM < CHUNK:
                 progress(offset + done, total, f"hashing {path.name}")
+    if progress is not None and total >= REPORT_FROM and offset + done == total:
+        progress(total, total, f"hashing {path.name}")
     digest = h.hexdigest()
     with _lock:
         _load_disk()
