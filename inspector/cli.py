@@ -123,11 +123,25 @@ def cmd_analyze(args) -> int:
     result = Analyzer(lm, probe).analyze(text, settings)
     d = result.to_dict(model=str(args.model), probe=probe.name)
     d["settings"] = asdict(settings)  # ablation and generation choices, seed included
+    d["digests"] = _analyze_digests(lm.info, probe)
     if args.json:
         _write_json(d, args.json)
     else:
         print_example(d)
     return 0
+
+
+def _analyze_digests(info, probe) -> dict:
+    """Full SHA-256 of the weights (and an adapter's base) and of the probe (digests.py)."""
+    from .core.digests import text_or_file_sha256, weights_sha256
+
+    model = {"path": str(info.path), "sha256": weights_sha256(info)}
+    if info.base is not None:
+        model["base"] = {"path": str(info.base.path), "sha256": weights_sha256(info.base)}
+    return {
+        "model": model,
+        "probe": {"path": probe.path, "sha256": text_or_file_sha256(probe.path, probe.source)},
+    }
 
 
 def cmd_demo(args) -> int:

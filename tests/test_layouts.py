@@ -263,6 +263,21 @@ def test_timeline_flags_duplicates_analyses_once_and_records_digests(
     assert d["probe"]["sha256"] == hashlib.sha256(sentiment_probe.read_bytes()).hexdigest()
     assert d["inputs_file"]["sha256"] == hashlib.sha256(inputs.read_bytes()).hexdigest()
 
+    from inspector.reports.html import render_html
+    from inspector.reports.model import build_report, collect_provenance
+    from inspector.reports.tables import checkpoint_rows
+    from inspector.reports.validate import errors
+
+    report = build_report(d, collect_provenance(d), compare=("step100-tokens4M", "main"))
+    assert errors(report.to_dict()) == []
+    assert report.compare["same_weights"] and report.compare["changes"] == []
+    html = render_html(report)
+    assert "(same weights as step100-tokens4M)" in html and "identical weights" in html
+    assert by["main"]["sha256"] in html
+    rows = {r["checkpoint"]: r for r in checkpoint_rows(report)}
+    assert rows["main"]["duplicate_of"] == "step100-tokens4M"
+    assert rows["step20"]["sha256"] == by["step20"]["sha256"]
+
 
 def test_lora_timeline_records_adapter_and_base_digests(lora_run, sentiment_probe):
     base, run = lora_run
@@ -316,3 +331,67 @@ def test_unrecognised_folder_lists_what_it_found_and_what_opens(tmp_path):
     assert "\n" not in msg
     for part in (".npz", "LoRA", "hub cache", "GGUF", "convert"):
         assert part in msg
+
+
+def test_cli_lora_run_with_base_and_report_digests(lora_run, sentiment_probe, tmp_path, capsys):
+    from inspector.cli import main
+    from inspector.reports.validate import errors
+
+    base, run = lora_run
+    moved = tmp_path / "run"
+    shutil.copytree(run, moved)
+    for ck in moved.iterdir():  # the base moved away: the adapters' configs name a lost path
+        cfg = json.loads((ck / "adapter_config.json").read_text())
+        cfg["base_model_name_or_path"] = str(tmp_path / "gone")
+        (ck / "adapter_config.json").write_text(json.dumps(cfg))
+    inputs = tmp_path / "inputs.txt"
+    inputs.write_text("great food service\n")
+    common = ["--probe", str(sentiment_probe), "--inputs", str(inputs), "--no-explain"]
+    assert main(["timeline", "--series", str(moved), *common]) == 3
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "not found" in err and "--base" in err
+
+    out = tmp_path / "r.json"
+    args = ["report", "--series", str(moved), "--base", str(base), "--out", str(out), *common]
+    assert main([*args, "--revisions", "checkpoint-(10|30)$"]) == 0
+    d = json.loads(out.read_text())
+    assert errors(d) == []
+    tl, prov = d["timeline"], d["provenance"]
+    assert [(c["name"], c["step"]) for c in tl["checkpoints"]] == [
+        ("checkpoint-10", 10),
+        ("checkpoint-30", 30),
+    ]
+    adapter = (moved / "checkpoint-30" / "adapter_model.safetensors").read_bytes()
+    assert prov["checkpoints"][1]["sha256"] == hashlib.sha256(adapter).hexdigest()
+    assert prov["checkpoints"][1]["base"]["path"] == str(base)
+    assert (
+        prov["files"]["probe"]["sha256"] == hashlib.sha256(sentiment_probe.read_bytes()).hexdigest()
+    )
+    assert prov["files"]["inputs"]["sha256"] == hashlib.sha256(inputs.read_bytes()).hexdigest()
+
+    html = tmp_path / "r.html"
+    assert main(["report", "--from", str(out), "--out", str(html)]) == 0
+    assert prov["checkpoints"][1]["sha256"] in html.read_text()
+    capsys.readouterr()
+
+    assert (
+        main(
+            [
+                "analyze",
+                "--model",
+                str(moved / "checkpoint-10"),
+                "--base",
+                str(base),
+                "--probe",
+                str(sentiment_probe),
+                "--input",
+                "great food",
+                "--no-explain",
+                "--json",
+                "-",
+            ]
+        )
+        == 0
+    )
+    a = json.loads(capsys.readouterr().out)
+    assert a["digests"]["model"]["base"]["sha256"] == prov["checkpoints"][0]["base"]["sha256"]

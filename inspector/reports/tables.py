@@ -22,7 +22,16 @@ CHECKPOINT_METRICS = (
     "orig",
     "coupling",
 )
-CHECKPOINT_FIELDS = ("checkpoint", "step", "is_reference", "hash", "error", *CHECKPOINT_METRICS)
+CHECKPOINT_FIELDS = (
+    "checkpoint",
+    "step",
+    "is_reference",
+    "hash",
+    "sha256",
+    "duplicate_of",
+    "error",
+    *CHECKPOINT_METRICS,
+)
 EXAMPLE_METRICS = ("hit_at_1", "rank", "cited_mass", "comprehensiveness", "sufficiency")
 EXAMPLE_FIELDS = (
     "checkpoint",
@@ -52,6 +61,8 @@ def checkpoint_rows(r: Report) -> list[dict]:
             "step": c.get("step"),
             "is_reference": int(c["name"] == ref),
             "hash": c.get("hash"),
+            "sha256": c.get("sha256"),
+            "duplicate_of": c.get("duplicate_of"),
             "error": c.get("error"),
             **{k: (c.get("metrics") or {}).get(k) for k in CHECKPOINT_METRICS},
         }
