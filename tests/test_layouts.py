@@ -212,8 +212,8 @@ def test_hub_cache_refs_in_step_order_then_unreferenced_snapshots(hub_repo):
     assert dict(s.skipped)["step999"].startswith("points to 9999999")
 
     s = discover_series(hub_repo, revisions=r"^step")
-    assert [e.name for e in s.active()] == ["step20", "step100-tokens4M"]
-    with pytest.raises(InputError, match="matches no checkpoint"):
+    assert [e.name for e in s.entries] == ["step20", "step100-tokens4M"]
+    with pytest.raises(InputError, match="match no checkpoint"):
         discover_series(hub_repo, revisions="^v1")
     with pytest.raises(InputError, match="not a regular expression"):
         discover_series(hub_repo, revisions="step(")

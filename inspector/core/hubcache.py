@@ -104,21 +104,19 @@ def cached_snapshot(repo: str, revision: str = "main") -> Path | None:
 
 
 def filter_revisions(series, pattern: str | None) -> None:
-    """Exclude the checkpoints whose name does not match ``pattern`` (a regular expression,
+    """Keep only the checkpoints whose name matches ``pattern`` (a regular expression,
     searched anywhere in the name: ``'^step\\d+000$'``, ``'step(1|2)000'``)."""
     if not pattern:
         return
     try:
         rx = re.compile(pattern)
     except re.error as exc:
-        raise InputError(f"--revisions {pattern!r}: not a regular expression ({exc})") from None
-    matched = 0
-    for e in series.entries:
-        e.excluded = not rx.search(e.name)
-        matched += not e.excluded
-    if not matched:
+        raise InputError(f"revisions {pattern!r}: not a regular expression ({exc})") from None
+    kept = [e for e in series.entries if rx.search(e.name)]
+    if not kept:
         names = series.names()
         shown = ", ".join(names[:8]) + (" …" if len(names) > 8 else "")
         raise InputError(
-            f"--revisions {pattern!r} matches no checkpoint of {series.root} (have: {shown})"
+            f"revisions {pattern!r} match no checkpoint of {series.root} (have: {shown})"
         )
+    series.entries = kept
