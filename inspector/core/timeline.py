@@ -18,6 +18,7 @@ from .analysis import Analyzer
 from .cache import ResultCache, result_key
 from .checkpoints import content_hash, inspect_checkpoint
 from .digests import series_digests, text_or_file_sha256
+from .duplicates import analysed_twin, as_duplicate
 from .errors import InputError, InspectorError, ProbeError
 from .inputs import Example, inputs_hash
 from .loading import ModelPool
@@ -354,10 +355,10 @@ def run_timeline(
         for entry in [ref, *(e for e in entries if e is not ref)]:
             start = progress.done
             digest = digests.get(entry.name, {})
-            twin = _analysed_twin(digest, digests, done)
+            twin = analysed_twin(digest, digests, done)
             try:
                 if twin is not None:
-                    res = _as_duplicate(twin, entry)
+                    res = as_duplicate(twin, entry)
                     progress.done = start + len(examples)
                     task.progress(
                         progress.done, progress.total, f"{entry.name}: same weights as {twin.name}"
@@ -411,26 +412,4 @@ def run_timeline(
             if inputs_path
             else None
         ),
-    )
-
-
-def _analysed_twin(digest: dict, digests: dict, done: dict) -> CheckpointResult | None:
-    """An analysed checkpoint with the same weights and config as this one, if any."""
-    key = digest.get("key")
-    for name, res in done.items():
-        if key and digests.get(name, {}).get("key") == key and not res.error:
-            return res
-    return None
-
-
-def _as_duplicate(twin: CheckpointResult, entry: SeriesEntry) -> CheckpointResult:
-    """``twin``'s results under ``entry``'s name: identical weights give identical results."""
-    return CheckpointResult(
-        entry.name,
-        str(entry.path),
-        entry.step,
-        {},
-        list(twin.examples),
-        hash=twin.hash,
-        notes=list(twin.notes),
     )
