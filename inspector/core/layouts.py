@@ -38,3 +38,8 @@ def _found(path: Path) -> str:
 def unrecognised(path: Path, problem: str = "not a recognised checkpoint layout") -> str:
     """One line: the problem, what the folder holds, the layouts that open, how to convert."""
     return f"{path}: {problem}; found {_found(path)}. Supported: {'; '.join(SUPPORTED)}. {CONVERT}"
+
+
+def brief(message: str) -> str:
+    """``message`` without the list of layouts, for one of many notes about a run's folders."""
+    return message.split(". Supported: ", 1)[0]

@@ -15,7 +15,7 @@ from pathlib import Path
 from .checkpoints import inspect_checkpoint, name_step
 from .errors import CheckpointError, InputError
 from .hubcache import filter_revisions, hub_candidates, is_hub_cache
-from .layouts import unrecognised
+from .layouts import brief, unrecognised
 
 MAX_DEPTH = 4  # root/variant/phase/checkpoint-N is the deepest layout we expect
 _CKPT_NAME = re.compile(r"^(?:checkpoint|step|epoch|global_step|iter)[-_]?\d+$", re.I)
@@ -157,7 +157,7 @@ def discover_series(root, revisions: str | None = None) -> Series:
     """The checkpoints under ``root`` (or ``root`` itself when it is one), in training order.
 
     A hub-cache folder (``models--ORG--NAME``) gives its refs in step order (``hubcache``).
-    ``revisions``, a regular expression, excludes the checkpoints whose name it does not match.
+    ``revisions``, a regular expression, keeps only the checkpoints whose name it matches.
     Raises InputError when the folder holds no checkpoint at all, CheckpointError when it
     holds only broken ones.
     """
@@ -190,7 +190,7 @@ def _discover(root: Path) -> Series:
         try:
             info = inspect_checkpoint(path)
         except CheckpointError as exc:
-            skipped.append((name, str(exc)))
+            skipped.append((name, brief(str(exc))))  # one note per folder: no layout list
             continue
         step = hub_steps[name] if hub_steps is not None else _step(info.step, name)
         entries.append(SeriesEntry(name, path, step, kind=info.kind))
