@@ -395,3 +395,30 @@ def test_cli_lora_run_with_base_and_report_digests(lora_run, sentiment_probe, tm
     )
     a = json.loads(capsys.readouterr().out)
     assert a["digests"]["model"]["base"]["sha256"] == prov["checkpoints"][0]["base"]["sha256"]
+
+
+def test_pickled_adapter_loads_tensors_only(lora_run, tmp_path):
+    from safetensors.torch import load_file
+
+    _, run = lora_run
+    ck = tmp_path / "run" / "checkpoint-10"
+    shutil.copytree(run / "checkpoint-10", ck)
+    tensors = load_file(ck / "adapter_model.safetensors")
+    (ck / "adapter_model.safetensors").unlink()
+    torch.save(tensors, ck / "adapter_model.bin")
+    info = inspect_checkpoint(ck)
+    assert info.weight_format == "pickle" and "weights_only=True" in info.notices[0]
+    pool = ModelPool(1, device="cpu")
+    ids = torch.tensor([[1, 6, 7, 8]])
+    with torch.no_grad():
+        from_bin = pool.get(ck).model(ids).logits
+        from_safe = pool.get(run / "checkpoint-10").model(ids).logits
+    assert torch.allclose(from_bin, from_safe, atol=1e-6)
+
+    class Payload:  # unpickling this would run code: weights_only refuses it
+        def __reduce__(self):
+            return (print, ("pwned",))
+
+    torch.save({"x": Payload()}, ck / "adapter_model.bin")
+    with pytest.raises(CheckpointError, match="pickle holds code"):
+        pool.get(ck)

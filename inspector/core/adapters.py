@@ -201,6 +201,20 @@ def inspect_adapter(path: Path, base=None):
     )
 
 
+def _check_tensors_only(path: Path) -> None:
+    """Refuse a pickle that holds more than tensors, whatever peft's own torch.load does."""
+    import torch
+
+    try:
+        torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise CheckpointError(
+            f"{path}: pickle holds code, not just tensors; refused (loaded with"
+            f" weights_only=True: {(str(exc).strip().splitlines() or ['?'])[0][:120]})."
+            f" Use {SAFE} from a source you trust"
+        ) from exc
+
+
 class AdapterHost:
     """A loaded base model with one adapter active at a time (peft, never merged)."""
 
@@ -217,6 +231,8 @@ class AdapterHost:
         """Make ``info``'s adapter the active one; returns the module to run (the base
         transformers model, its LoRA layers now reading that adapter)."""
         peft = require_peft()
+        if info.weight_format == "pickle":
+            _check_tensors_only(info.weight_files[0])
         name = f"adapter{next(_names)}"
         try:
             if self.peft_model is None:
