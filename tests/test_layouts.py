@@ -39,14 +39,14 @@ def _base(folder, seed=0):
     return tiny.save_checkpoint(model, tok, folder)
 
 
-def _adapter(base_dir, folder, seed, base_name=None):
+def _adapter(base_dir, folder, seed, base_name=None, r=4):
     """A LoRA adapter as a PEFT Trainer saves it (random, non-zero A and B matrices)."""
     from transformers import AutoModelForCausalLM
 
     torch.manual_seed(seed)
     base = AutoModelForCausalLM.from_pretrained(base_dir)
     cfg = peft.LoraConfig(
-        r=4, lora_alpha=16, target_modules=["q_proj", "v_proj"], init_lora_weights=False
+        r=r, lora_alpha=16, target_modules=["q_proj", "v_proj"], init_lora_weights=False
     )
     model = peft.get_peft_model(base, cfg)
     with torch.no_grad():
@@ -121,6 +121,22 @@ def test_adapters_swap_on_one_base_and_equal_the_merged_model(lora_run, sentimen
     assert max(abs(x - y) for x, y in zip(p20, mp, strict=True)) < 1e-5
     assert max(abs(x - y) for x, y in zip(d20, md, strict=True)) < 1e-5
     assert max(abs(x - y) for x, y in zip(p20, probs[1], strict=True)) < 1e-5
+    # an adapter of another rank cannot take the resident one's tensors: loaded beside, old deleted
+    wide = _adapter(base, tmp_path / "run" / "checkpoint-40", seed=40, r=8)
+    merged8 = peft.PeftModel.from_pretrained(
+        AutoModelForCausalLM.from_pretrained(base), wide
+    ).merge_and_unload()
+    p8, _ = _probs(
+        load_checkpoint(tiny.save_checkpoint(merged8, lm20.tokenizer, tmp_path / "m8"), "cpu"),
+        probe,
+    )
+    lm8 = pool.get(wide)
+    assert lm8.model is lm20.model and list(lm8.adapter.peft_model.peft_config) == [
+        lm8.adapter.active
+    ]
+    assert max(abs(x - y) for x, y in zip(_probs(lm8, probe)[0], p8, strict=True)) < 1e-5
+    lm20 = pool.get(run / "checkpoint-20")
+    assert max(abs(x - y) for x, y in zip(_probs(lm20, probe)[0], mp, strict=True)) < 1e-5
     # the base itself was never changed: no adapter merged into it
     plain = load_checkpoint(base, "cpu")
     ids = torch.tensor([[1, 6, 7, 8]])
