@@ -438,3 +438,16 @@ def test_pickled_adapter_loads_tensors_only(lora_run, tmp_path):
     torch.save({"x": Payload()}, ck / "adapter_model.bin")
     with pytest.raises(CheckpointError, match="pickle holds code"):
         pool.get(ck)
+
+
+def test_hub_cache_inside_a_folder_is_one_phase_of_refs(hub_repo, tmp_path):
+    shutil.copytree(hub_repo, tmp_path / "hub" / hub_repo.name, symlinks=True)
+    s = discover_series(tmp_path / "hub")
+    prefix = hub_repo.name + "/"
+    assert [(e.name.removeprefix(prefix), e.step) for e in s.entries] == [
+        ("step20", 20),
+        ("step100-tokens4M", 100),
+        ("main", None),
+        ("3333333", None),
+    ]
+    assert [n for n, _ in s.skipped] == [prefix + "step999"]  # no notes about blobs/ or refs/

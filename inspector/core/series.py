@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .checkpoints import inspect_checkpoint, name_step
 from .errors import CheckpointError, InputError
-from .hubcache import filter_revisions, hub_candidates, is_hub_cache
+from .hubcache import PREFIX, filter_revisions, hub_candidates, is_hub_cache
 from .layouts import brief, unrecognised
 
 MAX_DEPTH = 4  # root/variant/phase/checkpoint-N is the deepest layout we expect
@@ -107,6 +107,11 @@ def _walk(folder: Path, rel: str, depth: int, found: list, skipped: list, in_mod
             continue
         if not child.is_dir():
             continue
+        if not in_model and is_hub_cache(child):  # a hub cache inside: its refs, as one phase
+            hub_found, hub_skipped = hub_candidates(child)
+            found += [(f"{name}/{ref}", path) for ref, path, _ in hub_found]
+            skipped += [(f"{name}/{ref}", why) for ref, why in hub_skipped]
+            continue
         is_model = _is_model_dir(child)
         if is_model or (not in_model and _CKPT_NAME.match(child.name)):
             found.append((name, child))
@@ -135,7 +140,7 @@ def _step(info_step: int | None, name: str) -> int | None:
     return None
 
 
-def _order(entries: list[SeriesEntry]) -> list[SeriesEntry]:
+def _order(entries: list[SeriesEntry], found: dict[str, int] | None = None) -> list[SeriesEntry]:
     """By step; checkpoints without a step go last.
 
     Nested runs are ordered phase by phase (a phase sorts by its first step, then by folder
@@ -143,7 +148,9 @@ def _order(entries: list[SeriesEntry]) -> list[SeriesEntry]:
     """
 
     def within(e: SeriesEntry):
-        return (e.step is None, e.step if e.step is not None else 0, e.name)
+        # a hub cache's stepless refs keep its order (main, then unreferenced snapshots)
+        hub = (found or {}).get(e.name, 0) if e.phase.rpartition("/")[2].startswith(PREFIX) else 0
+        return (e.step is None, e.step if e.step is not None else 0, hub, e.name)
 
     phases: dict[str, list[SeriesEntry]] = {}
     for e in entries:
@@ -200,4 +207,5 @@ def _discover(root: Path) -> Series:
             f"{root}: none of the {len(candidates)} checkpoint(s) found can be used (first: {first})"
         )
     # hub refs come ordered already (by the step in their name, then unnamed snapshots)
-    return Series(root, entries if hub_steps is not None else _order(entries), skipped)
+    found = {name: i for i, (name, _) in enumerate(candidates)}
+    return Series(root, entries if hub_steps is not None else _order(entries, found), skipped)
