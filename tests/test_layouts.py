@@ -1,8 +1,7 @@
-"""Real training-run layouts built in tmp_path: LoRA adapter runs and hub-cache revision folders.
+"""LoRA adapter runs built in tmp_path, full SHA-256 digests, and folders of no known layout.
 
-Everything is made the way researchers' tools make it: a random-weight tiny Llama saved with
-transformers, adapters trained-shaped with peft (non-zero LoRA matrices), a hub cache laid out
-as huggingface_hub lays it out (refs/, snapshots/ symlinking into blobs/).
+The base is a random-weight tiny Llama saved with transformers; the adapters are made with peft
+(non-zero LoRA matrices) and saved as a PEFT Trainer saves them. Hub-cache folders: test_hubcache.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ import shutil
 
 import pytest
 import torch
+from layouts_util import WORDS, _adapter, _base
 
 from inspector.core import adapters
 from inspector.core.analysis import Analyzer
@@ -29,37 +29,7 @@ from inspector.core.timeline import run_timeline
 from inspector.demo import tiny
 
 peft = pytest.importorskip("peft")
-WORDS = "review : . answer good bad you said because great awful food service slow".split()
 INPUTS = [Example("great food service"), Example("awful slow service")]
-
-
-def _base(folder, seed=0):
-    tok = tiny.word_tokenizer(WORDS)
-    model = tiny.build_model(tiny.llama_config(len(tok), hidden=32, layers=2, heads=2), tok, seed)
-    return tiny.save_checkpoint(model, tok, folder)
-
-
-def _adapter(base_dir, folder, seed, base_name=None, r=4):
-    """A LoRA adapter as a PEFT Trainer saves it (random, non-zero A and B matrices)."""
-    from transformers import AutoModelForCausalLM
-
-    torch.manual_seed(seed)
-    base = AutoModelForCausalLM.from_pretrained(base_dir)
-    cfg = peft.LoraConfig(
-        r=r, lora_alpha=16, target_modules=["q_proj", "v_proj"], init_lora_weights=False
-    )
-    model = peft.get_peft_model(base, cfg)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if "lora_B" in name:
-                p.normal_(0, 0.5)  # large enough to move the tiny model's answer
-    model.save_pretrained(folder)
-    if base_name is not None:
-        cfg_path = folder / "adapter_config.json"
-        cfg_json = json.loads(cfg_path.read_text())
-        cfg_json["base_model_name_or_path"] = base_name
-        cfg_path.write_text(json.dumps(cfg_json))
-    return folder
 
 
 @pytest.fixture(scope="module")
@@ -183,116 +153,6 @@ def test_lora_folder_without_peft_says_how_to_install(lora_run, monkeypatch):
     monkeypatch.setitem(sys.modules, "peft", None)  # import peft → ImportError
     with pytest.raises(CheckpointError, match=r"need peft: pip install"):
         load_checkpoint(run / "checkpoint-10", "cpu")
-
-
-# -- hub cache -------------------------------------------------------------------------
-
-
-def _snapshot(repo, commit, model_dir):
-    """A snapshot as huggingface_hub writes it: symlinks into content-addressed blobs/."""
-    snap = repo / "snapshots" / commit
-    snap.mkdir(parents=True)
-    (repo / "blobs").mkdir(exist_ok=True)
-    for f in model_dir.iterdir():
-        data = f.read_bytes()
-        blob = repo / "blobs" / hashlib.sha256(data).hexdigest()
-        blob.write_bytes(data)
-        os.symlink(os.path.relpath(blob, snap), snap / f.name)
-    return snap
-
-
-@pytest.fixture(scope="module")
-def hub_repo(tmp_path_factory):
-    root = tmp_path_factory.mktemp("hubcache")
-    a, b = _base(root / "a", seed=1), _base(root / "b", seed=2)
-    repo = root / "models--EleutherAI--tiny-deduped"
-    c1, c2, c3 = "1" * 40, "2" * 40, "3" * 40
-    _snapshot(repo, c1, a)
-    _snapshot(repo, c2, b)
-    _snapshot(repo, c3, b)  # another commit with byte-identical files
-    (repo / "refs").mkdir()
-    for ref, commit in {"step100-tokens4M": c2, "step20": c1, "main": c2}.items():
-        (repo / "refs" / ref).write_text(commit)
-    (repo / "refs" / "step999").write_text("9" * 40)  # not downloaded
-    return repo
-
-
-def test_hub_cache_refs_in_step_order_then_unreferenced_snapshots(hub_repo):
-    s = discover_series(hub_repo)
-    assert [(e.name, e.step) for e in s.entries] == [
-        ("step20", 20),
-        ("step100-tokens4M", 100),
-        ("main", None),
-        ("3333333", None),
-    ]
-    assert dict(s.skipped)["step999"].startswith("points to 9999999")
-
-    s = discover_series(hub_repo, revisions=r"^step")
-    assert [e.name for e in s.entries] == ["step20", "step100-tokens4M"]
-    with pytest.raises(InputError, match="match no checkpoint"):
-        discover_series(hub_repo, revisions="^v1")
-    with pytest.raises(InputError, match="not a regular expression"):
-        discover_series(hub_repo, revisions="step(")
-
-
-def test_timeline_flags_duplicates_analyses_once_and_records_digests(
-    hub_repo, sentiment_probe, tmp_path
-):
-    s = discover_series(hub_repo)
-    loaded = []
-
-    class Pool(ModelPool):
-        def get(self, path):
-            loaded.append(str(path))
-            return super().get(path)
-
-    inputs = tmp_path / "inputs.txt"
-    inputs.write_text("\n".join(e.text for e in INPUTS) + "\n")
-    res = run_timeline(
-        s,
-        load_probe(sentiment_probe),
-        INPUTS,
-        Settings(explain=False),
-        pool=Pool(1, device="cpu"),
-        inputs_path=str(inputs),
-    )
-    d = res.to_dict()
-    by = {c["name"]: c for c in d["checkpoints"]}
-    assert [c["name"] for c in d["checkpoints"]] == [
-        "step20",
-        "step100-tokens4M",
-        "main",
-        "3333333",
-    ]
-    assert [c["step"] for c in d["checkpoints"]] == [20, 100, None, None]
-    assert by["step20"]["duplicate_of"] is None and by["step100-tokens4M"]["duplicate_of"] is None
-    assert by["main"]["duplicate_of"] == "step100-tokens4M"
-    assert by["3333333"]["duplicate_of"] == "step100-tokens4M"
-    # analysed once: the byte-identical snapshot was never loaded, its results are the twin's
-    assert not any("3" * 40 in p for p in loaded)
-    assert by["3333333"]["examples"] == by["step100-tokens4M"]["examples"]
-    assert by["step20"]["examples"] != by["step100-tokens4M"]["examples"]
-
-    weights = (hub_repo / "snapshots" / ("1" * 40) / "model.safetensors").read_bytes()
-    assert by["step20"]["sha256"] == hashlib.sha256(weights).hexdigest()
-    assert by["main"]["sha256"] == by["3333333"]["sha256"] != by["step20"]["sha256"]
-    assert d["probe"]["sha256"] == hashlib.sha256(sentiment_probe.read_bytes()).hexdigest()
-    assert d["inputs_file"]["sha256"] == hashlib.sha256(inputs.read_bytes()).hexdigest()
-
-    from inspector.reports.html import render_html
-    from inspector.reports.model import build_report, collect_provenance
-    from inspector.reports.tables import checkpoint_rows
-    from inspector.reports.validate import errors
-
-    report = build_report(d, collect_provenance(d), compare=("step100-tokens4M", "main"))
-    assert errors(report.to_dict()) == []
-    assert report.compare["same_weights"] and report.compare["changes"] == []
-    html = render_html(report)
-    assert "(same weights as step100-tokens4M)" in html and "identical weights" in html
-    assert by["main"]["sha256"] in html
-    rows = {r["checkpoint"]: r for r in checkpoint_rows(report)}
-    assert rows["main"]["duplicate_of"] == "step100-tokens4M"
-    assert rows["step20"]["sha256"] == by["step20"]["sha256"]
 
 
 def test_lora_timeline_records_adapter_and_base_digests(lora_run, sentiment_probe):
@@ -438,16 +298,3 @@ def test_pickled_adapter_loads_tensors_only(lora_run, tmp_path):
     torch.save({"x": Payload()}, ck / "adapter_model.bin")
     with pytest.raises(CheckpointError, match="pickle holds code"):
         pool.get(ck)
-
-
-def test_hub_cache_inside_a_folder_is_one_phase_of_refs(hub_repo, tmp_path):
-    shutil.copytree(hub_repo, tmp_path / "hub" / hub_repo.name, symlinks=True)
-    s = discover_series(tmp_path / "hub")
-    prefix = hub_repo.name + "/"
-    assert [(e.name.removeprefix(prefix), e.step) for e in s.entries] == [
-        ("step20", 20),
-        ("step100-tokens4M", 100),
-        ("main", None),
-        ("3333333", None),
-    ]
-    assert [n for n, _ in s.skipped] == [prefix + "step999"]  # no notes about blobs/ or refs/

@@ -6,8 +6,8 @@ import json
 import shutil
 
 import pytest
+from layouts_util import _adapter, _base, _snapshot
 from PySide6.QtCore import Qt
-from test_layouts import _adapter, _base, _snapshot
 
 from inspector.qt.opening import layout_questions
 
