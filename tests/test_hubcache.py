@@ -8,7 +8,8 @@ import shutil
 import pytest
 from layouts_util import _base, _snapshot
 
-from inspector.core.errors import InputError
+from inspector.core.checkpoints import inspect_checkpoint
+from inspector.core.errors import CheckpointError, InputError
 from inspector.core.inputs import Example
 from inspector.core.loading import ModelPool
 from inspector.core.probe import load_probe
@@ -45,6 +46,8 @@ def test_hub_cache_refs_in_step_order_then_unreferenced_snapshots(hub_repo):
     ]
     assert dict(s.skipped)["step999"].startswith("points to 9999999")
 
+    with pytest.raises(CheckpointError, match="hub-cache folder with 4 downloaded revision"):
+        inspect_checkpoint(hub_repo)  # analyze --model on the repo folder: say how to use it
     s = discover_series(hub_repo, revisions=r"^step")
     assert [e.name for e in s.entries] == ["step20", "step100-tokens4M"]
     with pytest.raises(InputError, match="match no checkpoint"):

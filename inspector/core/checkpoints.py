@@ -178,8 +178,11 @@ def inspect_checkpoint(path: str | Path, base: str | Path | None = None) -> Chec
     if not config_path.exists():
         if len(ggufs) == 1:
             return _inspect_gguf(ggufs[0])
+        from .hubcache import is_hub_cache, not_one_checkpoint
         from .layouts import unrecognised
 
+        if is_hub_cache(path):
+            raise CheckpointError(not_one_checkpoint(path))
         raise CheckpointError(unrecognised(path, "missing config.json"))
     try:
         config = json.loads(config_path.read_text(encoding="utf-8"))

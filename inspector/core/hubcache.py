@@ -77,6 +77,17 @@ def hub_candidates(root: Path) -> tuple[list[tuple[str, Path, int | None]], list
     return found, skipped
 
 
+def not_one_checkpoint(root: Path) -> str:
+    """What to say when a hub-cache folder is given where one checkpoint is expected."""
+    found, _ = hub_candidates(root)
+    main = next((p for name, p, _ in found if name == "main"), found[-1][1] if found else None)
+    pick = f"; one revision is a folder such as {main}" if main else ""
+    return (
+        f"{root}: a hub-cache folder with {len(found)} downloaded revision(s), not one checkpoint:"
+        f" open it as a series (timeline --series, --revisions REGEX){pick}"
+    )
+
+
 def hub_cache_dir() -> Path:
     """Where huggingface_hub keeps its cache, from the same environment variables it reads."""
     for var in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"):
