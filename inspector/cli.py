@@ -179,6 +179,11 @@ def cmd_report(args) -> int:
 def cmd_gui(args) -> int:
     from .app import main as gui_main
 
+    if getattr(args, "base", None) and getattr(args, "path", None):
+        from .core.adapters import use_cli_base
+
+        use_cli_base(args.path, args.base)  # adapters under PATH apply to this base
+
     return gui_main([args.path] if getattr(args, "path", None) else [])
 
 
@@ -242,6 +247,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("gui", help="open the desktop app")
     p.add_argument("path", nargs="?", help="a checkpoint or series folder")
+    p.add_argument("--base", default=None, metavar="PATH", help="base model for LoRA adapters")
     p.set_defaults(func=cmd_gui)
 
     p = sub.add_parser("demo", help="build the demo series (idempotent) and print its folder")
