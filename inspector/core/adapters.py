@@ -4,8 +4,10 @@ An adapter folder (``adapter_config.json`` + ``adapter_model.safetensors``) appl
 base model: the one set for its folder with ``use_base`` (``--base``, the app's open flow),
 else the one its config names in ``base_model_name_or_path`` (a local folder, or a hub id
 found in the local hub cache, offline). The base is loaded once; each checkpoint's adapter
-is loaded beside it with peft, made active, and the previous one deleted. Nothing is merged
-into the base weights, so the next adapter starts from the untouched base.
+replaces the previous one: peft's hotswap copies its tensors into the active adapter's when
+rank and layers match, otherwise it is loaded beside it, made active, and the previous one
+deleted. Nothing is merged into the base weights, so every adapter applies to the untouched
+base (results equal a merged model's; tests/test_layouts.py).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ _bases: dict[Path, Path] = {}  # folder → base for every adapter under it (use
 
 
 def is_adapter_dir(path) -> bool:
-    """Adapter config and adapter weights, and no full weights beside them."""
+    """An adapter config with no full model weights beside it (a merged copy is a model)."""
     path = Path(path)
     if not (path / CONFIG).is_file():
         return False
