@@ -164,6 +164,9 @@ def cmd_analyze(args) -> int:
     text = args.input
     if text is None:
         text = sys.stdin.read()
+    from .core.adapters import use_cli_base
+
+    use_cli_base(args.model, args.base)
     lm = load_checkpoint(args.model, device=args.device)
     for notice in lm.notices:
         print(f"note: {notice}", file=sys.stderr)
@@ -171,11 +174,25 @@ def cmd_analyze(args) -> int:
     result = Analyzer(lm, probe).analyze(text, settings)
     d = result.to_dict(model=str(args.model), probe=probe.name)
     d["settings"] = asdict(settings)  # ablation and generation choices, seed included
+    d["digests"] = _analyze_digests(lm.info, probe)
     if args.json:
         _write_json(d, args.json)
     else:
         print_example(d)
     return 0
+
+
+def _analyze_digests(info, probe) -> dict:
+    """Full SHA-256 of the weights (and an adapter's base) and of the probe (digests.py)."""
+    from .core.digests import text_or_file_sha256, weights_sha256
+
+    model = {"path": str(info.path), "sha256": weights_sha256(info)}
+    if info.base is not None:
+        model["base"] = {"path": str(info.base.path), "sha256": weights_sha256(info.base)}
+    return {
+        "model": model,
+        "probe": {"path": probe.path, "sha256": text_or_file_sha256(probe.path, probe.source)},
+    }
 
 
 def cmd_demo(args) -> int:
@@ -221,6 +238,11 @@ def cmd_report(args) -> int:
 
 def cmd_gui(args) -> int:
     from .app import main as gui_main
+
+    if getattr(args, "base", None) and getattr(args, "path", None):
+        from .core.adapters import use_cli_base
+
+        use_cli_base(args.path, args.base)  # adapters under PATH apply to this base
 
     return gui_main([args.path] if getattr(args, "path", None) else [])
 
@@ -284,6 +306,22 @@ def _add_analysis_options(p) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="seed recorded with sampled explanations")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    p.add_argument(
+        "--base",
+        default=None,
+        metavar="PATH",
+        help="base model for LoRA adapter checkpoints (default: the one adapter_config.json names)",
+    )
+
+
+def _add_revisions_option(p) -> None:
+    p.add_argument(
+        "--revisions",
+        default=None,
+        metavar="REGEX",
+        help="only the checkpoints (hub-cache refs) whose name matches this regular expression,"
+        " e.g. '^step\\d+000$'",
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -294,6 +332,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("gui", help="open the desktop app")
     p.add_argument("path", nargs="?", help="a checkpoint or series folder")
+    p.add_argument("--base", default=None, metavar="PATH", help="base model for LoRA adapters")
     p.set_defaults(func=cmd_gui)
 
     p = sub.add_parser("demo", help="build the demo series (idempotent) and print its folder")
@@ -338,6 +377,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-cache", action="store_true", help="recompute instead of reusing cached results"
     )
+    _add_revisions_option(p)
     _add_analysis_options(p)
     p.set_defaults(func=cmd_timeline)
 
@@ -355,6 +395,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", required=True)
     p.add_argument("--no-cache", action="store_true")
+    _add_revisions_option(p)
     _add_analysis_options(p)
     p.set_defaults(func=cmd_report)
     return ap

@@ -5,7 +5,6 @@ Everything here reads file headers only: it is cheap, and it never executes code
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import struct
@@ -36,7 +35,7 @@ _STEP_RE = re.compile(r"(?:checkpoint|step|epoch|global_step|iter)[-_]?(\d+)", r
 @dataclass
 class CheckpointInfo:
     path: Path
-    kind: str  # "folder" | "trainer" | "gguf"
+    kind: str  # "folder" | "trainer" | "gguf" | "lora" (adapter weights over ``base``)
     weight_format: str  # "safetensors" | "pickle" | "gguf"
     weight_files: list[Path]
     n_params: int
@@ -45,6 +44,7 @@ class CheckpointInfo:
     tokenizer_dir: Path | None = None
     needs_remote_code: bool = False
     notices: list[str] = field(default_factory=list)
+    base: CheckpointInfo | None = None  # the model a LoRA adapter applies to
 
     @property
     def weight_bytes(self) -> int:
@@ -159,7 +159,9 @@ def _weights(folder: Path) -> tuple[str, list[Path]]:
     raise CheckpointError(f"{folder}: no model weights found (expected *.safetensors)")
 
 
-def inspect_checkpoint(path: str | Path) -> CheckpointInfo:
+def inspect_checkpoint(path: str | Path, base: str | Path | None = None) -> CheckpointInfo:
+    """What ``path`` holds; ``base`` is the model an adapter folder applies to (default: the
+    one its adapter_config.json names, or the one set with ``adapters.use_base``)."""
     path = Path(path).expanduser()
     if not path.exists():
         raise CheckpointError(f"{path}: no such file or folder")
@@ -167,12 +169,21 @@ def inspect_checkpoint(path: str | Path) -> CheckpointInfo:
         if path.suffix.lower() == ".gguf":
             return _inspect_gguf(path)
         raise CheckpointError(f"{path}: not a checkpoint (expected a model folder or a .gguf file)")
+    from .adapters import inspect_adapter, is_adapter_dir
+
+    if is_adapter_dir(path):
+        return inspect_adapter(path, base)
     ggufs = sorted(path.glob("*.gguf"))
     config_path = path / "config.json"
     if not config_path.exists():
         if len(ggufs) == 1:
             return _inspect_gguf(ggufs[0])
-        raise CheckpointError(f"{path}: missing config.json (not a model folder)")
+        from .hubcache import is_hub_cache, not_one_checkpoint
+        from .layouts import unrecognised
+
+        if is_hub_cache(path):
+            raise CheckpointError(not_one_checkpoint(path))
+        raise CheckpointError(unrecognised(path, "missing config.json"))
     try:
         config = json.loads(config_path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
@@ -209,20 +220,8 @@ def inspect_checkpoint(path: str | Path) -> CheckpointInfo:
     return info
 
 
-_HASHES: dict[tuple, str] = {}
+def content_hash(info: CheckpointInfo, progress=None) -> str:
+    """The result-cache key: full SHA-256 over weights and config (``digests.checkpoint_key``)."""
+    from .digests import checkpoint_key
 
-
-def content_hash(info: CheckpointInfo) -> str:
-    """SHA-256 over config and weights, memoised by path, size and mtime."""
-    files = [info.path / "config.json"] if info.path.is_dir() else []
-    files += info.weight_files
-    key = tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
-    if key not in _HASHES:
-        h = hashlib.sha256()
-        for f in files:
-            h.update(f.name.encode())
-            with f.open("rb") as fh:
-                for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
-                    h.update(block)
-        _HASHES[key] = h.hexdigest()[:16]
-    return _HASHES[key]
+    return checkpoint_key(info, progress)

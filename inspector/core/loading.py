@@ -28,6 +28,7 @@ class LoadedModel:
     device: torch.device
     hash: str
     notices: list[str] = field(default_factory=list)
+    adapter: object | None = None  # adapters.AdapterHost when this is a base + LoRA adapter
 
     @property
     def path(self) -> str:
@@ -148,6 +149,10 @@ def load_checkpoint(
     hf_logging.disable_progress_bar()
 
     info = inspect_checkpoint(path)
+    if info.kind == "lora":
+        from .adapters import load_adapter_checkpoint
+
+        return load_adapter_checkpoint(info, device, trust_remote_code, memory_budget)
     if info.needs_remote_code and not trust_remote_code:
         raise CheckpointError(
             f"{info.path}: config.json asks for custom code (auto_map); it was not run."
@@ -235,6 +240,10 @@ class ModelPool:
         if key in self._models:
             self._models.move_to_end(key)
             return self._models[key]
+        from .adapters import is_adapter_dir, pool_get_adapter
+
+        if is_adapter_dir(key):  # the resident base takes the new adapter instead of reloading
+            return pool_get_adapter(self, key)
         while len(self._models) >= self.max_resident:
             self._evict()
         lm = load_checkpoint(key, self.device, key in self.trusted, self.memory_budget)

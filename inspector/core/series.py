@@ -14,6 +14,8 @@ from pathlib import Path
 
 from .checkpoints import inspect_checkpoint, name_step
 from .errors import CheckpointError, InputError
+from .hubcache import PREFIX, filter_revisions, hub_candidates, is_hub_cache
+from .layouts import brief, unrecognised
 
 MAX_DEPTH = 4  # root/variant/phase/checkpoint-N is the deepest layout we expect
 _CKPT_NAME = re.compile(r"^(?:checkpoint|step|epoch|global_step|iter)[-_]?\d+$", re.I)
@@ -77,7 +79,7 @@ def _file_reason(path: Path) -> str:
 
 
 def _is_model_dir(path: Path) -> bool:
-    return (path / "config.json").is_file()
+    return (path / "config.json").is_file() or (path / "adapter_config.json").is_file()
 
 
 def _walk(folder: Path, rel: str, depth: int, found: list, skipped: list, in_model: bool) -> None:
@@ -104,6 +106,11 @@ def _walk(folder: Path, rel: str, depth: int, found: list, skipped: list, in_mod
                 skipped.append((name, _file_reason(child)))
             continue
         if not child.is_dir():
+            continue
+        if not in_model and is_hub_cache(child):  # a hub cache inside: its refs, as one phase
+            hub_found, hub_skipped = hub_candidates(child)
+            found += [(f"{name}/{ref}", path) for ref, path, _ in hub_found]
+            skipped += [(f"{name}/{ref}", why) for ref, why in hub_skipped]
             continue
         is_model = _is_model_dir(child)
         if is_model or (not in_model and _CKPT_NAME.match(child.name)):
@@ -133,7 +140,7 @@ def _step(info_step: int | None, name: str) -> int | None:
     return None
 
 
-def _order(entries: list[SeriesEntry]) -> list[SeriesEntry]:
+def _order(entries: list[SeriesEntry], found: dict[str, int] | None = None) -> list[SeriesEntry]:
     """By step; checkpoints without a step go last.
 
     Nested runs are ordered phase by phase (a phase sorts by its first step, then by folder
@@ -141,7 +148,9 @@ def _order(entries: list[SeriesEntry]) -> list[SeriesEntry]:
     """
 
     def within(e: SeriesEntry):
-        return (e.step is None, e.step if e.step is not None else 0, e.name)
+        # a hub cache's stepless refs keep its order (main, then unreferenced snapshots)
+        hub = (found or {}).get(e.name, 0) if e.phase.rpartition("/")[2].startswith(PREFIX) else 0
+        return (e.step is None, e.step if e.step is not None else 0, hub, e.name)
 
     phases: dict[str, list[SeriesEntry]] = {}
     for e in entries:
@@ -151,18 +160,30 @@ def _order(entries: list[SeriesEntry]) -> list[SeriesEntry]:
     return [e for g in groups for e in g]
 
 
-def discover_series(root) -> Series:
+def discover_series(root, revisions: str | None = None) -> Series:
     """The checkpoints under ``root`` (or ``root`` itself when it is one), in training order.
 
+    A hub-cache folder (``models--ORG--NAME``) gives its refs in step order (``hubcache``).
+    ``revisions``, a regular expression, keeps only the checkpoints whose name it matches.
     Raises InputError when the folder holds no checkpoint at all, CheckpointError when it
     holds only broken ones.
     """
-    root = Path(root).expanduser()
+    series = _discover(Path(root).expanduser())
+    filter_revisions(series, revisions)
+    return series
+
+
+def _discover(root: Path) -> Series:
     if not root.exists():
         raise InputError(f"{root}: no such file or folder")
     candidates: list[tuple[str, Path]] = []
     skipped: list[tuple[str, str]] = []
-    if root.is_file():
+    hub_steps: dict[str, int | None] | None = None
+    if is_hub_cache(root):
+        found, skipped = hub_candidates(root)
+        candidates = [(name, path) for name, path, _ in found]
+        hub_steps = {name: step for name, _, step in found}
+    elif root.is_file():
         candidates.append((root.name, root))
     else:
         if _is_model_dir(root):
@@ -170,21 +191,21 @@ def discover_series(root) -> Series:
             candidates.append((root.name, root))
         _walk(root, "", 0, candidates, skipped, in_model=_is_model_dir(root))
     if not candidates:
-        raise InputError(
-            f"{root}: no checkpoint found (expected checkpoint-N, step_N or epoch_N folders,"
-            " a model folder with config.json, or .gguf files)"
-        )
+        raise InputError(unrecognised(root, "no checkpoint found"))
     entries: list[SeriesEntry] = []
     for name, path in candidates:
         try:
             info = inspect_checkpoint(path)
         except CheckpointError as exc:
-            skipped.append((name, str(exc)))
+            skipped.append((name, brief(str(exc))))  # one note per folder: no layout list
             continue
-        entries.append(SeriesEntry(name, path, _step(info.step, name), kind=info.kind))
+        step = hub_steps[name] if hub_steps is not None else _step(info.step, name)
+        entries.append(SeriesEntry(name, path, step, kind=info.kind))
     if not entries:
         first = next(reason for n, reason in skipped if n in {c[0] for c in candidates})
         raise CheckpointError(
             f"{root}: none of the {len(candidates)} checkpoint(s) found can be used (first: {first})"
         )
-    return Series(root, _order(entries), skipped)
+    # hub refs come ordered already (by the step in their name, then unnamed snapshots)
+    found = {name: i for i, (name, _) in enumerate(candidates)}
+    return Series(root, entries if hub_steps is not None else _order(entries, found), skipped)

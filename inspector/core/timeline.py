@@ -17,6 +17,8 @@ from .aggregate import CF_KEYS, checkpoint_metrics, conflicts, coupling  # noqa:
 from .analysis import Analyzer
 from .cache import ResultCache, result_key
 from .checkpoints import content_hash, inspect_checkpoint
+from .digests import series_digests, text_or_file_sha256
+from .duplicates import analysed_twin, as_duplicate
 from .errors import InputError, InspectorError, ProbeError
 from .inputs import Example, inputs_hash
 from .loading import ModelPool
@@ -41,6 +43,9 @@ class CheckpointResult:
     hash: str | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)  # e.g. weights read from a torch pickle
+    sha256: str | None = None  # weights digest (digests.py defines it)
+    duplicate_of: str | None = None  # the checkpoint with identical weights it was analysed as
+    base: dict | None = None  # a LoRA adapter's base model: path and sha256
 
     def to_dict(self, probe: str | None = None) -> dict:
         out = {
@@ -54,6 +59,9 @@ class CheckpointResult:
         if self.error is not None:
             out["error"] = self.error
         out.update(hash=self.hash, cached=self.cached, seconds=self.seconds)
+        out.update(sha256=self.sha256, duplicate_of=self.duplicate_of)
+        if self.base is not None:
+            out["base"] = dict(self.base)
         if self.notes:
             out["notes"] = list(self.notes)
         return out
@@ -71,6 +79,9 @@ class CheckpointResult:
             d.get("hash"),
             d.get("seconds", 0.0),
             list(d.get("notes", [])),
+            d.get("sha256"),
+            d.get("duplicate_of"),
+            d.get("base"),
         )
 
 
@@ -84,6 +95,8 @@ class TimelineResult:
     inputs: list[Example]
     skipped: list[tuple[str, str]] = field(default_factory=list)
     not_run: list[str] = field(default_factory=list)  # stopped before these checkpoints
+    probe_sha256: str | None = None
+    inputs_file: dict | None = None  # {"path", "sha256"} of the inputs file, when from one
 
     def find(self, name: str) -> CheckpointResult:
         for c in self.checkpoints:
@@ -102,9 +115,11 @@ class TimelineResult:
                 "name": self.probe.name,
                 "path": self.probe.path,
                 "source": self.probe.source,
+                "sha256": self.probe_sha256,
             },
             "inputs": [{"text": ex.text, "label": ex.label} for ex in self.inputs],
             "inputs_hash": inputs_hash(self.inputs),
+            "inputs_file": self.inputs_file,
             "skipped": [{"name": n, "reason": r} for n, r in self.skipped],
             **({"not_run": list(self.not_run)} if self.not_run else {}),
         }
@@ -123,6 +138,8 @@ class TimelineResult:
             [Example(e["text"], e.get("label")) for e in d.get("inputs", [])],
             [(s["name"], s["reason"]) for s in d.get("skipped", [])],
             list(d.get("not_run", [])),
+            p.get("sha256"),
+            d.get("inputs_file"),
         )
 
 
@@ -212,6 +229,7 @@ def run_timeline(
     task: TaskState | None = None,
     on_checkpoint: Callable[[CheckpointResult], None] | None = None,
     refresh: bool = False,
+    inputs_path: str | None = None,
 ) -> TimelineResult:
     """Analyse every active checkpoint of ``series`` on ``examples`` with the same ``settings``.
 
@@ -220,6 +238,9 @@ def run_timeline(
     that cannot be loaded or analysed is kept with its ``error`` and no examples; the others
     go on. Raises ``Cancelled`` when ``task`` is cancelled (finished examples stay cached).
     ``refresh`` recomputes instead of reading the cache (results are still written).
+    Checkpoints with identical weights and config (``digests.series_digests``) are analysed
+    once and carry ``duplicate_of``; ``inputs_path`` is the file the inputs came from, whose
+    SHA-256 is recorded with the probe's.
     """
     entries = series.active()
     if not entries:
@@ -232,6 +253,7 @@ def run_timeline(
     task = ensure_task(task)
     own_pool = pool is None
     pool = pool or ModelPool(max_resident=1)
+    digests = series_digests(entries, task)
     progress = _Progress(task, len(entries) * len(examples))
     task.progress(0, progress.total, f"{ref.name}: example 0/{len(examples)}")
     done: dict[str, CheckpointResult] = {}
@@ -239,10 +261,19 @@ def run_timeline(
     try:
         for entry in [ref, *(e for e in entries if e is not ref)]:
             start = progress.done
+            digest = digests.get(entry.name, {})
+            twin = analysed_twin(digest, digests, done)
             try:
-                res = _run_checkpoint(
-                    entry, probe, examples, settings, pool, cache, refresh, task, progress
-                )
+                if twin is not None:
+                    res = as_duplicate(twin, entry)
+                    progress.done = start + len(examples)
+                    task.progress(
+                        progress.done, progress.total, f"{entry.name}: same weights as {twin.name}"
+                    )
+                else:
+                    res = _run_checkpoint(
+                        entry, probe, examples, settings, pool, cache, refresh, task, progress
+                    )
             except (InspectorError, OSError) as exc:  # a bad checkpoint must not sink the run
                 log.info("timeline: %s skipped: %s", entry.name, exc)
                 failures.append(exc)
@@ -259,6 +290,8 @@ def run_timeline(
             ref_examples = (
                 done[ref.name].examples if ref.name in done and not done[ref.name].error else None
             )
+            res.sha256, res.base = digest.get("sha256"), digest.get("base")
+            res.duplicate_of = digest.get("duplicate_of")
             if not res.error:
                 res.metrics = checkpoint_metrics(
                     res.examples,
@@ -282,6 +315,12 @@ def run_timeline(
         probe,
         list(examples),
         list(series.skipped),
+        probe_sha256=text_or_file_sha256(probe.path, probe.source),
+        inputs_file=(
+            {"path": str(inputs_path), "sha256": text_or_file_sha256(inputs_path)}
+            if inputs_path
+            else None
+        ),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from .adapters import use_cli_base
 from .cache import ResultCache
 from .errors import CheckpointError, InputError
 from .inputs import Example, load_inputs
@@ -30,6 +31,9 @@ def format_table(result: TimelineResult) -> str:
     for c in result.checkpoints:
         name = c.name if len(c.name) <= 28 else "…" + c.name[-27:]
         step = "—" if c.step is None else str(c.step)
+        if c.duplicate_of:
+            name = (name[:23] + "…") if len(name) > 24 else name
+            name = f"{name} (=)"  # same weights as an earlier checkpoint (see the notes)
         if c.error:
             lines.append(f"{name:<28} {step:>6}  skipped: {c.error}")
             continue
@@ -99,7 +103,8 @@ def timeline_from_args(
 ) -> tuple[TimelineResult, Probe, list[Example]]:
     """Runs the timeline the options describe; raises when no checkpoint could be analysed."""
     probe = load_probe(args.probe)
-    series = discover_series(args.series)
+    use_cli_base(args.series, getattr(args, "base", None))
+    series = discover_series(args.series, revisions=getattr(args, "revisions", None))
     examples = load_inputs(args.inputs, probe.label_names)
     for name, reason in series.skipped:
         print(f"note: skipped {name}: {reason}", file=sys.stderr)
@@ -116,6 +121,7 @@ def timeline_from_args(
             cache=cache,
             task=TaskState(progress),
             refresh=args.no_cache,
+            inputs_path=args.inputs,
         )
     finally:
         cache.close()
@@ -132,6 +138,13 @@ def timeline_from_args(
             print(f"note: {c.name}: {note}", file=sys.stderr)
     for c in failed:
         print(f"note: skipped {c.name}: {c.error}", file=sys.stderr)
+    for c in result.checkpoints:
+        if c.duplicate_of:
+            print(
+                f"note: {c.name} has the same weights as {c.duplicate_of}"
+                f" (sha256 {(c.sha256 or '')[:12]}…); analysed once",
+                file=sys.stderr,
+            )
     if ref.error:
         print(f"note: no coupling: the reference {ref.name} could not be analysed", file=sys.stderr)
     elif ref.examples and ref.metrics.get("n_undecided") == len(ref.examples):

@@ -24,6 +24,22 @@ class CheckpointList(QListWidget):
             item.setCheckState(Qt.CheckState.Unchecked if e.excluded else Qt.CheckState.Checked)
             self.addItem(item)
 
+    def mark_duplicate(self, name: str, twin: str | None, sha256: str | None = None) -> None:
+        """Grey and italic, with a tooltip, for a checkpoint with the same weights as ``twin``."""
+        for i in range(self.count()):
+            item = self.item(i)
+            if item.text() != name:
+                continue
+            font = item.font()
+            font.setItalic(twin is not None)
+            item.setFont(font)
+            item.setForeground(self.palette().placeholderText() if twin else self.palette().text())
+            item.setToolTip(
+                f"same weights as {twin} (sha256 {(sha256 or '')[:12]}…): analysed once"
+                if twin
+                else ""
+            )
+
     def apply_to(self, series: Series) -> None:
         series.reorder([self.item(i).text() for i in range(self.count())])
         for i in range(self.count()):

@@ -216,6 +216,8 @@ class CompareDialog(QDialog):
             self.texts[col].setHtml(explanation_html(ex))
         self.rows = changes(a, b)
         self.note.setText(f"{len(self.rows)} of {len(result.inputs)} examples changed")
+        if a.hash is not None and a.hash == b.hash:  # a duplicate_of pair: analysed once
+            self.note.setText(f"{a.name} and {b.name} have identical weights: nothing can change")
         self._fill_table()
 
     def _fill_table(self) -> None:

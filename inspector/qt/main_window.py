@@ -190,9 +190,11 @@ class MainWindow(QMainWindow):
     def current_checkpoint(self) -> str | None:
         return self.analysis.checkpoint
 
-    def open_path(self, path) -> bool:
-        """A checkpoint folder, a .gguf file or a series folder; returns whether it opened."""
-        return opening.open_path(self, Path(path))
+    def open_path(self, path, **options) -> bool:
+        """A checkpoint folder, a .gguf file or a series folder; returns whether it opened.
+
+        ``options``: ``base`` (LoRA adapters' base model), ``revisions`` (a name filter)."""
+        return opening.open_path(self, Path(path), **options)
 
     def open_checkpoint(self, name_or_path: str) -> None:
         path = dict(self.checkpoints).get(name_or_path, name_or_path)

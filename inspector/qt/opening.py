@@ -15,10 +15,29 @@ def _is_checkpoint(path: Path) -> bool:
     return path.suffix == ".gguf" or (path / "config.json").is_file()
 
 
-def _discover(path: Path):
+def _discover(path: Path, revisions: str | None = None):
     from ..core.series import discover_series
 
-    return discover_series(path)
+    return discover_series(path, revisions=revisions)
+
+
+def layout_questions(path: Path) -> dict:
+    """What the open dialog must ask about ``path`` before opening it: a revision filter for a
+    hub-cache folder, a base model for adapters whose own base cannot be found."""
+    from ..core.adapters import is_adapter_dir
+    from ..core.checkpoints import inspect_checkpoint
+    from ..core.hubcache import is_hub_cache
+
+    ask = {"revisions": is_hub_cache(path), "base": False}
+    if path.is_dir():
+        adapters = [path] if is_adapter_dir(path) else []
+        adapters += sorted(p for p in path.glob("*/") if is_adapter_dir(p))[:1]
+        for a in adapters[:1]:
+            try:
+                inspect_checkpoint(a)
+            except InspectorError as exc:
+                ask["base"] = "base" in str(exc)
+    return ask
 
 
 def _beside(path: Path, names: tuple[str, ...]) -> Path | None:
@@ -33,18 +52,26 @@ def _same(a: str | Path | None, b: Path) -> bool:
     return a is not None and Path(a).resolve() == b.resolve()
 
 
-def open_path(win, path: Path) -> bool:
-    """Point the window at ``path``; problems are shown non-modally and leave the session as it was."""
+def open_path(win, path: Path, base: str | None = None, revisions: str | None = None) -> bool:
+    """Point the window at ``path``; problems are shown non-modally and leave the session as it was.
+
+    ``base``: the base model of LoRA adapters under ``path``; ``revisions``: a regular expression
+    choosing which checkpoints (hub-cache refs) are included.
+    """
     path = path.expanduser()
     if not path.exists():
         win.show_message(f"{path}: no such file or folder", "error")
         return False
     try:
+        if base:
+            from ..core.adapters import use_cli_base
+
+            use_cli_base(path, base)
         if _is_checkpoint(path):
             inspect_checkpoint(path)  # a clear one-line message now rather than at load time
             win.series, entries = None, [(path.name, str(path))]
         else:
-            series = _discover(path)
+            series = _discover(path, revisions)
             entries = [(e.name, str(e.path)) for e in series.entries if not e.excluded]
             if not entries:
                 raise InspectorError(f"{path}: no checkpoints found in this folder")

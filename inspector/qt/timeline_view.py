@@ -222,6 +222,7 @@ class TimelineView(QWidget):
         if ref is not None and job_series.find(ref).excluded:
             ref = None
         settings, cache = self.win.settings, self.win.worker.cache
+        inputs_path = getattr(self.win, "inputs_path", None) if self.win.inputs else None
 
         def job(pool, task, emit):
             return run_timeline(
@@ -234,6 +235,7 @@ class TimelineView(QWidget):
                 cache=cache,
                 task=task,
                 on_checkpoint=lambda c: emit("checkpoint", c),
+                inputs_path=inputs_path,
             )
 
         self._partial = []
@@ -258,6 +260,7 @@ class TimelineView(QWidget):
         if req_id != self.req_id or kind != "checkpoint":
             return
         self._partial.append(payload)
+        self.checkpoints.mark_duplicate(payload.name, payload.duplicate_of, payload.sha256)
         root, ref, settings, probe, examples, order = self._ctx
         got = {c.name: c for c in self._partial}
         self.result = TimelineResult(

@@ -295,7 +295,29 @@ def _ask_filler(win) -> None:
 def _open_folder(win) -> None:
     path = QFileDialog.getExistingDirectory(win, "Open a checkpoint or series folder")
     if path:
-        win.open_path(path)
+        win.open_path(path, **_layout_options(win, Path(path)))
+
+
+def _layout_options(win, path: Path) -> dict:
+    """The open dialog's follow-up questions: which hub revisions, which base for adapters."""
+    from .opening import layout_questions
+
+    ask, options = layout_questions(path), {}
+    if ask["revisions"]:
+        text, ok = QInputDialog.getText(
+            win,
+            "Revisions",
+            "Revisions to include (a regular expression such as ^step\\d+000$; empty: all):",
+        )
+        if ok and text.strip():
+            options["revisions"] = text.strip()
+    if ask["base"]:
+        base = QFileDialog.getExistingDirectory(
+            win, "The base model these LoRA adapters were trained on"
+        )
+        if base:
+            options["base"] = base
+    return options
 
 
 def _open_gguf(win) -> None:

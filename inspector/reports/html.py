@@ -96,6 +96,8 @@ def summary_table(r: Report) -> str:
     rows = []
     for c in r.timeline["checkpoints"]:
         name = escape(c["name"]) + (" <b>(reference)</b>" if c["name"] == ref else "")
+        if c.get("duplicate_of"):
+            name += f" <span class='small'>(same weights as {escape(c['duplicate_of'])})</span>"
         step = fmt(c.get("step"))
         if c.get("error"):
             rows.append(
@@ -235,6 +237,12 @@ def compare_section(r: Report) -> str:
         "<table><tr><th>input</th><th>change</th><th>label A → B</th><th>top unit A → B</th>"
         f"<th>cited A → B</th><th>explanation changed</th></tr>{rows}</table>",
     ]
+    if r.compare.get("same_weights"):
+        out.insert(
+            0,
+            f"<p><b>A and B have identical weights</b> (sha256 {escape(ca.get('sha256') or '')}):"
+            " they were analysed once and nothing can differ.</p>",
+        )
     for i in r.selected:
         if i >= len(ca["examples"]) or i >= len(cb["examples"]):
             continue
@@ -317,16 +325,29 @@ def provenance_section(r: Report) -> str:
         rows += f"<tr><td>{k}</td><td style='text-align:left'>{escape(v)}</td></tr>"
     ck = "".join(
         f"<tr><td>{escape(c['name'])}</td><td style='text-align:left'>{escape(c.get('path') or '')}"
-        f"</td><td style='text-align:left'><code>{escape(str(c.get('hash')))}</code></td></tr>"
+        f"</td><td style='text-align:left'><code>{escape(str(c.get('sha256')))}</code>"
+        + (f" (= {escape(c['duplicate_of'])})" if c.get("duplicate_of") else "")
+        + (
+            f"<br>base {escape(c['base']['path'])}: <code>{escape(str(c['base']['sha256']))}</code>"
+            if c.get("base")
+            else ""
+        )
+        + f"</td><td style='text-align:left'><code>{escape(str(c.get('hash')))}</code></td></tr>"
         for c in p.get("checkpoints", [])
     )
+    for role, f in (p.get("files") or {}).items():
+        if f and f.get("sha256"):
+            rows += (
+                f"<tr><td>{role} sha256</td><td style='text-align:left'><code>"
+                f"{escape(f['sha256'])}</code> {escape(str(f.get('path') or ''))}</td></tr>"
+            )
     skipped = "".join(
         f"<li>{escape(s['name'])}: {escape(s['reason'])}</li>"
         for s in r.timeline.get("skipped", [])
     )
     return (
         f"<table>{rows}</table><h3>Checkpoints</h3><table><tr><th>name</th><th>path</th>"
-        f"<th>content hash</th></tr>{ck}</table>"
+        f"<th>weights sha256</th><th>cache key</th></tr>{ck}</table>"
         + (f"<h3>Skipped while discovering the series</h3><ul>{skipped}</ul>" if skipped else "")
         + f"<h3>Probe file (verbatim)</h3><pre>{escape(p.get('probe_source', ''))}</pre>"
         + "<h3>Inputs</h3><ol>"

@@ -39,10 +39,15 @@ def collect_provenance(timeline: dict, device: str = "auto", created: str | None
         "platform": platform.platform(),
         "device": device,
         "series": timeline.get("series"),
-        "checkpoints": [
-            {"name": c["name"], "path": c.get("path", ""), "hash": c.get("hash")}
-            for c in timeline.get("checkpoints", [])
-        ],
+        "checkpoints": [_provenance_checkpoint(c) for c in timeline.get("checkpoints", [])],
+        # full SHA-256 of the files the run read (digests.py); null for an unsaved probe edit
+        "files": {
+            "probe": {
+                "path": timeline.get("probe", {}).get("path"),
+                "sha256": timeline.get("probe", {}).get("sha256"),
+            },
+            "inputs": timeline.get("inputs_file"),
+        },
         "probe_source": timeline.get("probe", {}).get("source", ""),
         "probe_path": timeline.get("probe", {}).get("path"),
         "inputs_hash": timeline.get("inputs_hash"),
@@ -74,6 +79,13 @@ def _bootstrap() -> dict:
     from ..core.stats import LEVEL, RESAMPLES, SEED
 
     return {"resamples": RESAMPLES, "seed": SEED, "level": LEVEL}
+def _provenance_checkpoint(c: dict) -> dict:
+    """Name, path, cache key (``hash``) and the full SHA-256 of the weights (``sha256``)."""
+    out = {"name": c["name"], "path": c.get("path", ""), "hash": c.get("hash")}
+    out.update(sha256=c.get("sha256"), duplicate_of=c.get("duplicate_of"))
+    if c.get("base"):
+        out["base"] = dict(c["base"])  # a LoRA adapter's base model
+    return out
 
 
 def _tvd(p: dict, q: dict) -> float:
@@ -140,7 +152,8 @@ def compare_checkpoints(timeline: dict, a: str, b: str) -> dict:
                 "explanation_changed": said_a != said_b,
             }
         )
-    return {"a": a, "b": b, "changes": rows}
+    same = bool(ca.get("sha256")) and ca.get("hash") == cb.get("hash")
+    return {"a": a, "b": b, "same_weights": same, "changes": rows}
 
 
 def default_pair(timeline: dict) -> tuple[str, str] | None:

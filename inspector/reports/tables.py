@@ -47,6 +47,8 @@ CHECKPOINT_FIELDS = (
     "step",
     "is_reference",
     "hash",
+    "sha256",
+    "duplicate_of",
     "error",
     *CHECKPOINT_METRICS,
     "tau",
@@ -96,6 +98,8 @@ def checkpoint_rows(r: Report) -> list[dict]:
             "step": c.get("step"),
             "is_reference": int(c["name"] == ref),
             "hash": c.get("hash"),
+            "sha256": c.get("sha256"),
+            "duplicate_of": c.get("duplicate_of"),
             "error": c.get("error"),
             **_metric_cells(c.get("metrics") or {}),
         }

@@ -1,12 +1,13 @@
 """A validator for the subset of JSON Schema that ``schema.json`` uses (no extra dependency).
 
-Supported: type (one or a list), const, enum, required, properties, items, and local
-``$ref`` to ``#/$defs/...``. Anything else in a schema is ignored, so keep schema.json to it.
+Supported: type (one or a list), const, enum, pattern (on strings), required, properties,
+items, and local ``$ref`` to ``#/$defs/...``. Anything else in a schema is ignored, so keep schema.json to it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 
 _TYPES = {
@@ -53,6 +54,8 @@ def errors(
         if not any(_TYPES[t](value) for t in types):
             return [f"{where}: expected {' or '.join(types)}, got {type(value).__name__}"]
     out: list[str] = []
+    if isinstance(value, str) and "pattern" in schema and not re.search(schema["pattern"], value):
+        out.append(f"{where}: {value[:20]!r}… does not match {schema['pattern']}")
     if isinstance(value, dict):
         out += [f"{where}: missing {k!r}" for k in schema.get("required", []) if k not in value]
         for k, sub in schema.get("properties", {}).items():
