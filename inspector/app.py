@@ -33,6 +33,11 @@ def open_demo(win) -> int:
         if win.banner.label.text().startswith("Building the demo"):
             win.banner.hide()
         win.open_path(Path(root) / "fixed")
+        from .demo.series import story_report
+
+        holds, report = story_report(root)
+        if not holds:  # never a silent broken story (demo/story.py)
+            win.show_message(" ".join(report.split()), "warning", report)
 
     def failed(rid: int, message: str, details: str) -> None:
         if rid == req:

@@ -196,11 +196,13 @@ def _analyze_digests(info, probe) -> dict:
 
 
 def cmd_demo(args) -> int:
-    from .demo.series import build_demo
+    from .demo.series import build_demo, story_report
 
     folder = build_demo(args.out, rebuild=args.rebuild, progress=_stderr_progress)
     print(folder)
-    return 0
+    holds, report = story_report(folder)
+    print(report, file=sys.stderr)
+    return 0 if holds else 1  # a demo that tells no story is not a silent success
 
 
 def cmd_timeline(args) -> int:

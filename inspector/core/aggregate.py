@@ -8,6 +8,7 @@ interval over inputs (core.stats) under ``<key>_ci`` and their n under ``n_<key>
 from __future__ import annotations
 
 from . import metrics as M
+from .degenerate import degenerate_reason
 from .results import ExampleResult
 from .stats import RESAMPLES, SEED, add_interval
 
@@ -132,4 +133,5 @@ def checkpoint_metrics(
         out[key] = M.mean(ex.metrics.get(key) for ex in examples)
     out.update(coupling(examples, reference, tau))
     out["bootstrap"] = {"resamples": RESAMPLES, "seed": SEED, "level": 0.95}
+    out["degenerate"] = degenerate_reason(examples, out)
     return out

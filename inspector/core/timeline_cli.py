@@ -51,6 +51,8 @@ def format_table(result: TimelineResult) -> str:
             f" {_f(m['cct']):>5} {_f(m.get('explanation_words'), '.1f'):>5}"
             f" {_f(m['n_conflict'], 'd'):>4} {_f(m['self']):>5} {_f(m['orig']):>5}  {coup}"
         )
+        if m.get("degenerate"):
+            lines.append(f"{'':<28} {'':>6}  ⚠ degenerate: {m['degenerate']}")
     return "\n".join(lines)
 
 

@@ -33,6 +33,7 @@ class PlotSeries:
     boundaries: list[tuple[float, str]] = field(default_factory=list)  # (x, phase starting there)
     # metric -> one 95 % interval [lo, hi] per checkpoint (None: none), drawn as a band
     bands: dict[str, list[list[float] | None]] = field(default_factory=dict)
+    degenerate: list[int] = field(default_factory=list)  # answers independent of the input
 
     def points(self, metric: str) -> tuple[list[float], list[float], list[int]]:
         """The drawable points of one curve: xs, ys and which checkpoint each point is."""
@@ -69,6 +70,7 @@ def plot_series(result: TimelineResult) -> PlotSeries:
         [c.metrics.get("n_conflict") for c in cps],
         bounds,
         bands,
+        [i for i, c in enumerate(cps) if not c.error and c.metrics.get("degenerate")],
     )
 
 
@@ -95,8 +97,10 @@ def hover_text(result: TimelineResult, index: int) -> str:
         f"{m.get('n_undecided', 0)} of {m.get('n_examples', 0)} undecided (largest Δ below"
         f" τ = {m.get('tau', result.settings.tau)})   chance Hit@1 {_iv(m, 'hit_at_1_chance')}"
     )
+    warn = f"\n⚠ degenerate: {m['degenerate']}" if m.get("degenerate") else ""
     return (
-        f"{head}\n{rows}\n{coup}\n{undecided}\nmean explanation words {_iv(m, 'explanation_words')}"
+        f"{head}{warn}\n{rows}\n{coup}\n{undecided}\n"
+        f"mean explanation words {_iv(m, 'explanation_words')}"
     )
 
 

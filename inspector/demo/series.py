@@ -18,6 +18,7 @@ from pathlib import Path
 from ..core.errors import InspectorError
 from ..core.tasks import TaskState
 from . import data, train
+from .story import BranchFigures, Story, check_story
 
 BUILD_VERSION = 2  # 2: the recipe that holds on every kernel path (train.LR); rebuilds v1
 MARKER = ".complete"
@@ -64,16 +65,37 @@ def build_demo(
     root.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{root.name}.building-", dir=root.parent))
     try:
-        seconds = _build(work, progress, task or TaskState(), seed)
-        (work / MARKER).write_text(
-            json.dumps({"version": BUILD_VERSION, "seed": seed, "seconds": round(seconds, 1)})
-        )
+        task = task or TaskState()
+        seconds = _build(work, progress, task, seed)
+        if progress is not None:
+            progress(0, 0, "checking the demo's story")
+        story = check_story(work, task)
+        marker = {"version": BUILD_VERSION, "seed": seed, "seconds": round(seconds, 1)}
+        (work / MARKER).write_text(json.dumps({**marker, "story": story.to_dict()}))
         if root.exists():
             shutil.rmtree(root)
         work.rename(root)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return root
+
+
+def stored_story(root: str | Path) -> dict | None:
+    """The story figures recorded when ``root`` was built (``story.Story.to_dict``)."""
+    try:
+        story = json.loads((Path(root) / MARKER).read_text()).get("story")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return story if isinstance(story, dict) else None
+
+
+def story_report(root: str | Path) -> tuple[bool, str]:
+    """(holds, the lines to show) for a built demo."""
+    d = stored_story(root)
+    if d is None:
+        return False, "warning: this demo build records no story check; rebuild it"
+    story = Story([BranchFigures(**b) for b in d["branches"]])
+    return story.holds, story.report()
 
 
 def _build(root: Path, progress, task: TaskState, seed: int) -> float:

@@ -218,6 +218,13 @@ class CompareDialog(QDialog):
         self.note.setText(f"{len(self.rows)} of {len(result.inputs)} examples changed")
         if a.hash is not None and a.hash == b.hash:  # a duplicate_of pair: analysed once
             self.note.setText(f"{a.name} and {b.name} have identical weights: nothing can change")
+        warn = [
+            f"⚠ {tag} is degenerate: {cp.metrics['degenerate']}"
+            for tag, cp in (("A", a), ("B", b))
+            if cp.metrics.get("degenerate")
+        ]
+        if warn:
+            self.note.setText("   ".join([*warn, self.note.text()]))
         self._fill_table()
 
     def _fill_table(self) -> None:

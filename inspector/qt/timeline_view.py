@@ -130,6 +130,11 @@ class TimelineView(QWidget):
             symbol="x", size=14, pen=pg.mkPen(200, 0, 0, width=2)
         )
         self.failed_marks.setToolTip("checkpoint could not be analysed")
+        # core.degenerate: one label for every input, or accuracy at chance
+        self.degenerate_marks = pg.ScatterPlotItem(
+            symbol="t", size=13, pen=pg.mkPen(180, 90, 0, width=2), brush=pg.mkBrush(255, 170, 0)
+        )
+        self.degenerate_marks.setToolTip("degenerate checkpoint: hover for why")
 
         self.heat = HeatStrip()
         self.heat.cell_clicked.connect(self.open_cell)
@@ -352,6 +357,10 @@ class TimelineView(QWidget):
             [ps.xs[i] for i in ps.failed], [0.0] * len(ps.failed), data=ps.failed
         )
         self.plot.addItem(self.failed_marks)
+        self.degenerate_marks.setData(
+            [ps.xs[i] for i in ps.degenerate], [-0.9] * len(ps.degenerate), data=ps.degenerate
+        )
+        self.plot.addItem(self.degenerate_marks)
         self.heat.draw(self.result)
 
     # -- interaction --------------------------------------------------------------------

@@ -106,6 +106,8 @@ def summary_table(r: Report) -> str:
             )
             continue
         m = c["metrics"]
+        if m.get("degenerate"):
+            name += f"<br><span class='err'>⚠ degenerate: {escape(m['degenerate'])}</span>"
         cells = [
             escape(coupling_text(m, c["name"] == ref)) if k == "coupling" else cell(m, k)
             for k in SUMMARY
@@ -237,6 +239,14 @@ def compare_section(r: Report) -> str:
         "<table><tr><th>input</th><th>change</th><th>label A → B</th><th>top unit A → B</th>"
         f"<th>cited A → B</th><th>explanation changed</th></tr>{rows}</table>",
     ]
+    for tag, c in (("A", ca), ("B", cb)):
+        if (c.get("metrics") or {}).get("degenerate"):
+            out.insert(
+                0,
+                f"<p class='err'>⚠ {tag} ({escape(c['name'])}) is degenerate: "
+                f"{escape(c['metrics']['degenerate'])}; its Δ and citations describe no "
+                "input-dependent behaviour.</p>",
+            )
     if r.compare.get("same_weights"):
         out.insert(
             0,

@@ -79,6 +79,8 @@ def _bootstrap() -> dict:
     from ..core.stats import LEVEL, RESAMPLES, SEED
 
     return {"resamples": RESAMPLES, "seed": SEED, "level": LEVEL}
+
+
 def _provenance_checkpoint(c: dict) -> dict:
     """Name, path, cache key (``hash``) and the full SHA-256 of the weights (``sha256``)."""
     out = {"name": c["name"], "path": c.get("path", ""), "hash": c.get("hash")}

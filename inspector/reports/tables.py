@@ -54,6 +54,7 @@ CHECKPOINT_FIELDS = (
     "tau",
     "n_examples",
     "n_undecided",
+    "degenerate",
     *(k for k in INTERVAL_METRICS if k not in CHECKPOINT_METRICS),
     *INTERVAL_FIELDS,
 )
