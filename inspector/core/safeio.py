@@ -63,7 +63,7 @@ def read_bytes_capped(path, what: str, cap: int, error=InputError) -> bytes:
 
 def utf8_error_place(raw: bytes, exc: UnicodeDecodeError) -> str:
     line = raw.count(b"\n", 0, exc.start) + 1
-    return f"line {line}, byte {exc.start}: not UTF-8 (0x{raw[exc.start]:02x})"
+    return f"not UTF-8 text at line {line}, byte {exc.start} (0x{raw[exc.start]:02x})"
 
 
 def decode_utf8(raw: bytes, where: str, error=InputError, sig: bool = False) -> str:
@@ -102,6 +102,37 @@ def has_non_finite(obj) -> bool:
 def dumps(obj, **kw) -> str:
     """JSON text that every parser accepts: non-finite numbers are written as null."""
     return json.dumps(json_safe(obj), allow_nan=False, **kw)
+
+
+def move_aside(path: Path, why: str = "corrupt") -> Path:
+    """Rename a bad state file to ``NAME.corrupt-<unix time>`` beside it; returns where it went.
+
+    The user's file is kept for them to look at, and the next start does not trip on it again.
+    """
+    import time
+
+    bad = path.with_name(f"{path.name}.{why}-{int(time.time())}")
+    n = 1
+    while bad.exists():
+        bad = path.with_name(f"{path.name}.{why}-{int(time.time())}-{n}")
+        n += 1
+    try:
+        path.replace(bad)
+    except OSError:
+        return path  # cannot rename (read-only folder): it stays, and is not read again this run
+    return bad
+
+
+def read_state_json(path: Path):
+    """An app state file (session, preferences) parsed; raises ValueError on any damage."""
+    try:
+        raw = read_bytes_capped(path, path.name, STATE_MAX_BYTES, ValueError)
+        text = decode_utf8(raw, str(path), ValueError)
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    except ValueError as exc:
+        raise ValueError(str(exc).removeprefix(f"{path}: ")) from None
 
 
 def _umask() -> int:
