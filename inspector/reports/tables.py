@@ -48,9 +48,13 @@ EXAMPLE_FIELDS = (
 def _cell(v) -> str:
     if v is None:
         return ""
-    if isinstance(v, str) and v.startswith(FORMULA_STARTS):
-        return "'" + v
-    return str(v)
+    if not isinstance(v, str):
+        return str(v)
+    if v.startswith(FORMULA_STARTS):
+        v = "'" + v
+    # csv quotes a field holding "\n" but not a lone "\r" (lineterminator is "\n"), and a
+    # reader ends the row at it: a CR in a model's text would split the row in two
+    return v.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def checkpoint_rows(r: Report) -> list[dict]:

@@ -21,6 +21,7 @@ PROBE = (
 )
 CHAT_PROBE = PROBE.replace("[labels]", "chat = true\n[labels]")
 INPUTS = '{"text": "the food was great"}\n{"text": "awful"}\n'
+REPORT_MIN = Path(__file__).parent / "report_min.json"  # a small valid report to damage
 LOOPING_TEMPLATE = (
     "{% for a in range(100000) %}{% for b in range(100000) %}{{ a }}{% endfor %}{% endfor %}"
 )
@@ -205,7 +206,7 @@ def argv_invalid_utf8(root: Path, good: Path) -> Case:
 
 # -- report data ---------------------------------------------------------------------------------
 def _report_from(root: Path, mutate, fragment: str) -> Case:
-    data = json.loads((Path(__file__).parent / "report_min.json").read_text())
+    data = json.loads(REPORT_MIN.read_text())
     mutate(data)
     src = root / "report.json"
     src.write_text(json.dumps(data))
