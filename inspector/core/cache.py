@@ -66,9 +66,10 @@ def _unwritable(exc: Exception) -> bool:
 
 class ResultCache:
     def __init__(self, path: str | Path | None = None):
-        self.path = Path(path) if path else cache_dir() / "results.sqlite"
         self._lock = threading.Lock()
+        self.path = Path(path) if path else None
         try:
+            self.path = self.path or cache_dir() / "results.sqlite"
             self._conn = self._open()
         except (OSError, sqlite3.DatabaseError) as exc:
             # results are still computed and correct; they are just not kept after this run
