@@ -11,7 +11,6 @@ import sys
 
 import pytest
 
-from inspector.core import safeio
 from inspector.core.series import discover_series
 
 from .conftest import error_lines, run_cli, run_main
@@ -92,6 +91,8 @@ def test_timeline_on_an_odd_series_finishes(good, tmp_path, capsys):
 
 
 def test_json_output_never_holds_nan():
+    from inspector.core import safeio
+
     d = {"probs": {"a": float("nan"), "b": float("inf")}, "units": [{"delta": -float("inf")}]}
     text = safeio.dumps(d)
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from inspector.core.errors import InputError, ProbeError
 from inspector.core.inputs import parse_inputs
 from inspector.core.prefs import Preferences
-from inspector.core.probe import MAX_VERBALIZERS, MAX_VERBALIZERS_PER_LABEL, parse_probe
+from inspector.core.probe import parse_probe
 from inspector.core.session import Session, load_session, session_path
 
 PROPS = settings(
@@ -161,6 +161,8 @@ def test_any_jsonl_gives_examples_or_one_line_naming_the_line(lines):
     verb=st.text(alphabet="abcé ", min_size=1, max_size=6).filter(str.strip),
 )
 def test_probe_verbalizer_caps_hold_for_any_label_table(counts, verb):
+    from inspector.core.probe import MAX_VERBALIZERS, MAX_VERBALIZERS_PER_LABEL
+
     labels = "".join(
         f"l{i} = [{', '.join(json.dumps(f'{verb}{i}x{j}') for j in range(n))}]\n"
         for i, n in enumerate(counts)
