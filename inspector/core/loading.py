@@ -100,11 +100,20 @@ def _first_line(exc: BaseException) -> str:
 
 
 def machine_memory() -> int | None:
-    """Physical memory of this machine in bytes (None where the OS does not say)."""
+    """Memory this process may use in bytes: physical memory, or a container's (cgroup v2)
+    limit when smaller; None where the OS does not say."""
     try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
         return None
+    try:
+        with open("/sys/fs/cgroup/memory.max") as fh:
+            limit = fh.read().strip()
+        if limit.isdigit():
+            total = min(total, int(limit))
+    except OSError:
+        pass
+    return total
 
 
 def check_tokenizer_files(folder) -> None:

@@ -50,10 +50,11 @@ SESSION_CHECK = F.record(
 
 def check_session(data) -> None:
     """Raises ValueError naming the first field that a restore would trip on."""
+    version = data.get("version", VERSION)
+    if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+        raise ValueError(f"written by a newer Inspector (version {version})")
     found = F.problems(data, SESSION_CHECK, "")
     if found:
-        if found[0].startswith("version:"):
-            raise ValueError(f"written by a newer Inspector (version {data['version']})")
         raise ValueError(f"field {found[0]}")
     current, inputs = data.get("current_input"), data.get("inputs") or []
     if current is not None and current >= len(inputs):
