@@ -20,7 +20,7 @@ from pathlib import Path
 from .paths import cache_dir
 
 log = logging.getLogger(__name__)
-SCHEMA = 2  # 2: entries sealed with a checksum
+SCHEMA = 1
 
 
 def result_key(
@@ -57,6 +57,15 @@ def _unseal(key: str, stored) -> dict | None:
     except (ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
+
+
+def _legacy(stored) -> bool:
+    """A value as Inspector wrote it before checksums: a JSON object with a prediction."""
+    try:
+        value = json.loads(stored)
+    except (ValueError, TypeError, RecursionError):
+        return False
+    return isinstance(value, dict) and "prediction" in value
 
 
 def _unwritable(exc: Exception) -> bool:
@@ -123,7 +132,11 @@ class ResultCache:
                 if row is None:
                     return None
                 value = _unseal(key, row[0])
-                if value is None:
+                if value is None and not str(row[0]).startswith("sha256:") and _legacy(row[0]):
+                    # written before entries carried a checksum: recomputed once, quietly
+                    log.info("cache entry %s… has no checksum; recomputing it", key[:12])
+                    self._conn.execute("DELETE FROM results WHERE key = ?", (key,))
+                elif value is None:
                     log.warning("cache entry %s… is altered or damaged; recomputing it", key[:12])
                     self._conn.execute("DELETE FROM results WHERE key = ?", (key,))
                 else:
