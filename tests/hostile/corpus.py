@@ -76,6 +76,7 @@ def _checkpoint_case(fragment: str, code: int = 3):
             return Case(argv, code, fragment, out)
 
         case.__name__ = damage.__name__
+        case.damage = damage  # the damage alone, for a checkpoint inside a series
         return case
 
     return wrap

@@ -141,3 +141,35 @@ def test_non_utf8_stdin_is_named(good, tmp_path, capsys, monkeypatch):
     assert lines == [
         "inspector: error: <stdin>: not UTF-8 text at line 2, byte 13 (0xfe); re-save it as UTF-8"
     ]
+
+
+def test_a_non_finite_checkpoint_is_marked_in_the_report_and_the_json_stays_json(
+    good, tmp_path, capsys
+):
+    """A series with NaN weights in one checkpoint: the report lists it as non-finite (skipped,
+    with the reason), the others are analysed, and the JSON parses strictly."""
+    import shutil
+
+    from .corpus import nan_weights
+
+    series = tmp_path / "series"
+    shutil.copytree(good, series / "checkpoint-1")
+    nan_weights.damage(shutil.copytree(good, series / "checkpoint-2"))
+    inputs = tmp_path / "inputs.jsonl"
+    inputs.write_text(INPUTS)
+    probe = tmp_path / "probe.toml"
+    probe.write_text(PROBE)
+    out = tmp_path / "report.json"
+    argv = ["report", "--series", str(series), "--probe", str(probe), "--inputs", str(inputs),
+            "--no-explain", "--out", str(out)]  # fmt: skip
+    code, lines = run_main(argv, capsys)
+    assert code == 0, lines
+    assert any("checkpoint-2" in line and "non-finite" in line for line in lines), lines
+
+    def refuse(name):
+        raise AssertionError(f"{name} in the report JSON")
+
+    report = json.loads(out.read_text(), parse_constant=refuse)
+    by_name = {c["name"]: c for c in report["timeline"]["checkpoints"]}
+    assert "non-finite" in by_name["checkpoint-2"]["error"]
+    assert not by_name["checkpoint-1"].get("error") and by_name["checkpoint-1"]["examples"]
