@@ -146,6 +146,15 @@ def check_chat_template(tokenizer, where) -> None:
         )
 
 
+def config_problem(info: CheckpointInfo, exc: BaseException) -> str | None:
+    """transformers' own config validation, named as the config.json field it is about."""
+    text = _first_line(exc)
+    if "Validation error for field" not in text:
+        return None
+    where = info.path / "config.json" if info.path.is_dir() else info.path
+    return f"{where}: {text.rstrip(': ')} (a value of the wrong type or range)"
+
+
 def check_finite(model, where) -> None:
     """NaN or Inf in the weights makes every number downstream meaningless: refuse, by name."""
     for name, p in model.named_parameters():
@@ -236,7 +245,10 @@ def load_checkpoint(
     try:
         tokenizer = AutoTokenizer.from_pretrained(tok_src, **kwargs)
     except Exception as exc:
-        raise CheckpointError(f"{tok_src}: cannot load tokenizer ({_first_line(exc)})") from exc
+        problem = (
+            config_problem(info, exc) or f"{tok_src}: cannot load tokenizer ({_first_line(exc)})"
+        )
+        raise CheckpointError(problem) from exc
     check_chat_template(tokenizer, tok_src)
     if not getattr(tokenizer, "is_fast", False):
         raise CheckpointError(
@@ -266,7 +278,10 @@ def load_checkpoint(
                 f"{info.weight_files[0]}: pickle holds code, not just tensors; refused"
                 " (loaded with weights_only=True). Use a safetensors copy from a source you trust"
             ) from exc
-        raise CheckpointError(f"{info.path}: cannot load model ({_first_line(exc)})") from exc
+        problem = (
+            config_problem(info, exc) or f"{info.path}: cannot load model ({_first_line(exc)})"
+        )
+        raise CheckpointError(problem) from exc
     missing = [k for k in loading.get("missing_keys", []) if "lm_head" not in k]
     if missing:
         raise CheckpointError(

@@ -113,6 +113,13 @@ def config_wrong_type(ckpt):
     (ckpt / "config.json").write_text(json.dumps(cfg))
 
 
+@_checkpoint_case("config.json: Validation error for field 'rms_norm_eps'")
+def config_field_transformers_refuses(ckpt):
+    cfg = json.loads((ckpt / "config.json").read_text())
+    cfg["rms_norm_eps"] = "tiny"  # checked by transformers, named as the config's field
+    (ckpt / "config.json").write_text(json.dumps(cfg))
+
+
 @_checkpoint_case("more than this machine's")
 def config_promises_a_huge_model(ckpt):
     cfg = json.loads((ckpt / "config.json").read_text())
@@ -249,6 +256,7 @@ CASES = [
     header_huge_length,
     header_wrong_types,
     config_wrong_type,
+    config_field_transformers_refuses,
     config_promises_a_huge_model,
     weights_are_a_fifo,
     tokenizer_is_a_fifo,
