@@ -6,7 +6,6 @@ Exit codes: 0 ok, 2 bad usage or bad input, 3 a checkpoint that cannot be loaded
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
@@ -20,14 +19,38 @@ log = logging.getLogger("inspector")
 
 
 def _write_json(obj, dest: str) -> None:
-    text = json.dumps(obj, indent=2, ensure_ascii=False)
+    from .core import safeio
+
+    # NaN/Infinity are not JSON: they are written as null (the checkpoint is marked non-finite)
+    text = safeio.dumps(obj, indent=2, ensure_ascii=False)
     if dest == "-":
         sys.stdout.write(text + "\n")
         return
-    try:
-        Path(dest).write_text(text + "\n", encoding="utf-8")
+    try:  # a temp file renamed over dest: a failure leaves the previous file whole
+        safeio.atomic_write_text(Path(dest), text + "\n")
     except OSError as exc:
         raise InputError(f"{dest}: cannot write the JSON ({exc.strerror or exc})") from exc
+
+
+def _check_argv_utf8(argv: list[str]) -> None:
+    """Arguments arrive undecodable as lone surrogates; name the one and its byte offset."""
+    for i, arg in enumerate(argv, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raw = arg.encode("utf-8", "surrogateescape")
+            offset = len(arg[: exc.start].encode("utf-8", "surrogateescape"))
+            option = argv[i - 2] if i > 1 and argv[i - 2].startswith("-") else ""
+            raise InputError(
+                f"argument {i}{f' (the value of {option})' if option else ''}: not UTF-8 text"
+                f" at byte {offset} (0x{raw[offset]:02x})"
+            ) from None
+
+
+def _read_stdin() -> str:
+    from .core.safeio import decode_utf8
+
+    return decode_utf8(sys.stdin.buffer.read(), "<stdin>")
 
 
 def _positive_int(value: str) -> int:
@@ -163,7 +186,7 @@ def cmd_analyze(args) -> int:
     probe = load_probe(args.probe)
     text = args.input
     if text is None:
-        text = sys.stdin.read()
+        text = _read_stdin()
     from .core.adapters import use_cli_base
 
     use_cli_base(args.model, args.base)
@@ -405,6 +428,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     ap = parser()
+    try:
+        _check_argv_utf8(sys.argv[1:] if argv is None else argv)
+    except InputError as exc:
+        print(f"inspector: error: {exc}", file=sys.stderr)
+        return exc.exit_code
     args = ap.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

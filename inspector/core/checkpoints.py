@@ -11,7 +11,9 @@ import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import safeio
 from .errors import CheckpointError
+from .fields import integer, optional, problems, record, string
 
 PICKLE_PATTERNS = ("pytorch_model*.bin", "*.pt", "*.pth")
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json")
@@ -51,9 +53,68 @@ class CheckpointInfo:
         return sum(f.stat().st_size for f in self.weight_files)
 
     def estimate_bytes(self, dtype_bytes: int = 4) -> int:
-        """Resident size once loaded at ``dtype_bytes`` per parameter, plus working room."""
-        n = self.n_params or self.weight_bytes // 2
+        """Resident size once loaded at ``dtype_bytes`` per parameter, plus working room.
+
+        The larger of what the weights hold and what config.json asks for: the model is built
+        from the config first, so a config promising more than the weights allocates more.
+        """
+        n = max(self.n_params or self.weight_bytes // 2, config_params(self.config))
         return int(n * dtype_bytes * 1.2)
+
+
+# Size fields transformers builds tensors from: a wrong type there fails deep inside it.
+_SIZE_FIELDS = (
+    "hidden_size",
+    "num_hidden_layers",
+    "num_attention_heads",
+    "intermediate_size",
+    "vocab_size",
+    "max_position_embeddings",
+    "n_embd",
+    "n_layer",
+    "n_head",
+    "n_positions",
+    "n_ctx",
+)
+_OPTIONAL_SIZE_FIELDS = ("num_key_value_heads", "head_dim", "n_inner")
+CONFIG_CHECK = record(
+    {
+        "model_type": string(200),
+        **{k: integer(1, 1 << 40) for k in _SIZE_FIELDS},
+        **{k: optional(integer(1, 1 << 40)) for k in _OPTIONAL_SIZE_FIELDS},
+    },
+    required=("model_type",),
+)
+
+
+def check_config(config, where: Path) -> dict:
+    """config.json's fields that shape the model have the types transformers expects."""
+    if not isinstance(config, dict):
+        raise CheckpointError(f"{where}: not a transformers config (expected a JSON object)")
+    found = problems(config, CONFIG_CHECK, "")
+    if found:
+        raise CheckpointError(f"{where}: field {found[0]}")
+    return config
+
+
+def config_params(config: dict) -> int:
+    """Parameters a decoder built from ``config`` holds, roughly (embeddings + blocks)."""
+
+    def get(*names, default=0):
+        for n in names:
+            v = config.get(n)
+            if isinstance(v, int) and not isinstance(v, bool) and v > 0:
+                return v
+        return default
+
+    hidden = get("hidden_size", "n_embd", "d_model")
+    layers = get("num_hidden_layers", "n_layer", "num_layers")
+    vocab = get("vocab_size")
+    if not hidden:
+        return 0
+    inter = get("intermediate_size", "n_inner", "ffn_dim", default=4 * hidden)
+    embeddings = vocab * hidden * (1 if config.get("tie_word_embeddings", True) else 2)
+    return embeddings + layers * (4 * hidden * hidden + 3 * hidden * inter)
 
 
 def name_step(name: str) -> int | None:
@@ -63,7 +124,7 @@ def name_step(name: str) -> int | None:
 
 def _safetensors_params(path: Path) -> int:
     """Parameter count from the header; raises if the file is truncated or not safetensors."""
-    size = path.stat().st_size
+    size = safeio.check_regular(path, "weights file", CheckpointError).st_size
     try:
         with path.open("rb") as fh:
             raw = fh.read(8)
@@ -76,21 +137,50 @@ def _safetensors_params(path: Path) -> int:
     except (ValueError, UnicodeDecodeError) as exc:
         raise CheckpointError(f"{path}: corrupt safetensors header ({exc})") from exc
     total, data_end = 0, 0
-    for key, meta in header.items():
-        if key == "__metadata__":
-            continue
-        shape = meta.get("shape", [])
-        count = 1
-        for d in shape:
-            count *= d
+    for count, end in _header_tensors(header, path):
         total += count
-        data_end = max(data_end, meta.get("data_offsets", [0, 0])[1])
+        data_end = max(data_end, end)
     if 8 + n + data_end > size:
         raise CheckpointError(
             f"{path}: truncated safetensors file ({size} bytes, header promises {8 + n + data_end});"
             " is it still being written?"
         )
     return total
+
+
+def _header_tensors(header, path: Path):
+    """(element count, end offset) per tensor; a header of the wrong shape is refused."""
+    if not isinstance(header, dict):
+        raise CheckpointError(f"{path}: corrupt safetensors header (not a JSON object)")
+    for key, meta in header.items():
+        if key == "__metadata__":
+            if not isinstance(meta, dict):
+                raise CheckpointError(f"{path}: corrupt safetensors header (__metadata__)")
+            continue
+        shape = meta.get("shape") if isinstance(meta, dict) else None
+        offsets = meta.get("data_offsets") if isinstance(meta, dict) else None
+        ints = (shape or []) + (offsets or [])
+        if (
+            not isinstance(shape, list)
+            or not isinstance(offsets, list)
+            or len(offsets) != 2
+            or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in ints)
+            or offsets[0] > offsets[1]
+        ):
+            raise CheckpointError(
+                f"{path}: corrupt safetensors header (tensor {str(key)[:80]!r}: shape or"
+                " data_offsets is not a list of whole numbers)"
+            )
+        count = 1
+        for d in shape:
+            count *= d
+        width = DTYPE_BYTES.get(meta.get("dtype"))
+        if width is not None and count * width != offsets[1] - offsets[0]:
+            raise CheckpointError(
+                f"{path}: corrupt safetensors header (tensor {str(key)[:80]!r}: shape {shape}"
+                f" needs {count * width} bytes, data_offsets hold {offsets[1] - offsets[0]})"
+            )
+        yield count, offsets[1]
 
 
 def _find_tokenizer(folder: Path) -> Path | None:
@@ -101,6 +191,7 @@ def _find_tokenizer(folder: Path) -> Path | None:
 
 
 def _inspect_gguf(path: Path) -> CheckpointInfo:
+    safeio.check_regular(path, "GGUF file", CheckpointError)
     with path.open("rb") as fh:
         magic = fh.read(4)
     if magic != b"GGUF":
@@ -135,8 +226,13 @@ def _weights(folder: Path) -> tuple[str, list[Path]]:
     index = folder / "model.safetensors.index.json"
     if index.exists():
         try:
-            shards = sorted(set(json.loads(index.read_text())["weight_map"].values()))
-        except (ValueError, KeyError) as exc:
+            raw = safeio.read_bytes_capped(
+                index, "shard index", safeio.CONFIG_MAX_BYTES, CheckpointError
+            )
+            shards = sorted(set(json.loads(raw)["weight_map"].values()))
+            if not all(isinstance(s, str) and "/" not in s and s not in ("", "..") for s in shards):
+                raise ValueError("weight_map values must be file names in this folder")
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise CheckpointError(f"{index}: corrupt shard index ({exc})") from exc
         missing = [s for s in shards if not (folder / s).exists()]
         if missing:
@@ -184,12 +280,16 @@ def inspect_checkpoint(path: str | Path, base: str | Path | None = None) -> Chec
         if is_hub_cache(path):
             raise CheckpointError(not_one_checkpoint(path))
         raise CheckpointError(unrecognised(path, "missing config.json"))
+    raw = safeio.read_bytes_capped(
+        config_path, "config.json", safeio.CONFIG_MAX_BYTES, CheckpointError
+    )
     try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
+        config = json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise CheckpointError(f"{config_path}: not valid JSON ({exc})") from exc
     if not isinstance(config, dict) or "model_type" not in config:
         raise CheckpointError(f"{config_path}: no model_type field (not a transformers config)")
+    check_config(config, config_path)
     fmt, files = _weights(path)
     n_params = sum(_safetensors_params(f) for f in files) if fmt == "safetensors" else 0
     info = CheckpointInfo(
@@ -206,8 +306,11 @@ def inspect_checkpoint(path: str | Path, base: str | Path | None = None) -> Chec
     if state.exists():
         info.kind = "trainer"
         try:
-            info.step = int(json.loads(state.read_text())["global_step"])
-        except (ValueError, KeyError, TypeError):
+            raw = safeio.read_bytes_capped(
+                state, "trainer state", safeio.STATE_MAX_BYTES, CheckpointError
+            )
+            info.step = int(json.loads(raw)["global_step"])
+        except (ValueError, KeyError, TypeError, OverflowError, RecursionError, CheckpointError):
             info.notices.append(f"{state.name} unreadable; step taken from the folder name")
     if info.step is None:
         info.step = name_step(path.name)

@@ -7,7 +7,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import safeio
 from .errors import InputError
+
+MAX_INPUTS = 100_000
+MAX_INPUT_CHARS = 100_000
 
 
 @dataclass(frozen=True)
@@ -22,19 +26,29 @@ def parse_inputs(
     """One input per line of text, or JSONL; ``jsonl=None`` decides by the first line.
 
     Every line of a text file is an input as written ("#1 pizza", "{braces} are great").
+    Lines end at "\n" only (a "\r" before it is dropped): JSON strings may hold U+2028,
+    form feeds or other characters ``str.splitlines`` would split on.
     """
-    lines = raw.splitlines()
+    lines = [line.removesuffix("\r") for line in raw.split("\n")]
     first = next((line.lstrip() for line in lines if line.strip()), "")
     is_jsonl = first.startswith("{") if jsonl is None else jsonl
     out: list[Example] = []
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
+        if len(out) >= MAX_INPUTS:
+            raise InputError(f"{where}: more than {MAX_INPUTS} inputs; split the file")
+        if len(line) > MAX_INPUT_CHARS:
+            raise InputError(
+                f"{where}:{n}: a line of {len(line)} characters, over the cap of {MAX_INPUT_CHARS}"
+            )
         if not is_jsonl:
             out.append(Example(line.strip()))
             continue
         try:
             obj = json.loads(line)
+        except RecursionError:
+            raise InputError(f"{where}:{n}: not valid JSON (nested too deeply)") from None
         except json.JSONDecodeError as exc:
             raise InputError(
                 f"{where}:{n}: not valid JSON ({exc.msg} at column {exc.colno})"
@@ -59,14 +73,7 @@ def parse_inputs(
 
 def load_inputs(path: str | Path, labels: list[str] | None = None) -> list[Example]:
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read input file ({exc.strerror or exc})") from exc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); re-save it as UTF-8") from exc
+    text = safeio.read_text_capped(path, "input file", safeio.INPUTS_MAX_BYTES, sig=True)
     fmt = {".jsonl": True, ".txt": False}.get(path.suffix.lower())
     return parse_inputs(text, str(path), labels, fmt)
 

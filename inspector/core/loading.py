@@ -12,7 +12,8 @@ from unittest import mock
 
 import torch
 
-from .checkpoints import CheckpointInfo, content_hash, inspect_checkpoint
+from . import safeio
+from .checkpoints import TOKENIZER_FILES, CheckpointInfo, content_hash, inspect_checkpoint
 from .errors import CheckpointError, InputError
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,72 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
+def machine_memory() -> int | None:
+    """Memory this process may use in bytes: physical memory, or a container's (cgroup v2)
+    limit when smaller; None where the OS does not say."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+    try:
+        with open("/sys/fs/cgroup/memory.max") as fh:
+            limit = fh.read().strip()
+        if limit.isdigit():
+            total = min(total, int(limit))
+    except OSError:
+        pass
+    return total
+
+
+def check_tokenizer_files(folder) -> None:
+    """The tokenizer files transformers will read are regular files under the size cap.
+
+    A FIFO named tokenizer.json would block the load forever; a multi-GiB one would be read whole.
+    """
+    if folder is None:
+        return
+    names = (*TOKENIZER_FILES, "special_tokens_map.json", "chat_template.jinja", "merges.txt")
+    for name in names:
+        path = os.path.join(folder, name)
+        if os.path.lexists(path):
+            st = safeio.check_regular(path, "tokenizer file", CheckpointError)
+            if st.st_size > safeio.TOKENIZER_MAX_BYTES:
+                raise CheckpointError(
+                    f"{path}: tokenizer file is {human_bytes(st.st_size)}, over the"
+                    f" {human_bytes(safeio.TOKENIZER_MAX_BYTES)} cap"
+                )
+
+
+def check_chat_template(tokenizer, where) -> None:
+    template = getattr(tokenizer, "chat_template", None)
+    if isinstance(template, dict):  # several named templates
+        template = "".join(t for t in template.values() if isinstance(t, str))
+    if isinstance(template, str) and len(template) > safeio.TEMPLATE_MAX_CHARS:
+        raise CheckpointError(
+            f"{where}: chat template is {len(template)} characters, over the"
+            f" {safeio.TEMPLATE_MAX_CHARS} cap"
+        )
+
+
+def config_problem(info: CheckpointInfo, exc: BaseException) -> str | None:
+    """transformers' own config validation, named as the config.json field it is about."""
+    text = _first_line(exc)
+    if "Validation error for field" not in text:
+        return None
+    where = info.path / "config.json" if info.path.is_dir() else info.path
+    return f"{where}: {text.rstrip(': ')} (a value of the wrong type or range)"
+
+
+def check_finite(model, where) -> None:
+    """NaN or Inf in the weights makes every number downstream meaningless: refuse, by name."""
+    for name, p in model.named_parameters():
+        if p.is_floating_point() and not bool(torch.isfinite(p).all()):
+            raise CheckpointError(
+                f"{where}: non-finite weights (NaN/Inf in {name}); the checkpoint is marked"
+                " non-finite and not analysed"
+            )
+
+
 def _load_gguf_model(info: CheckpointInfo, dtype: torch.dtype):
     """Build the model from the GGUF's config and copy its (dequantised) tensors in.
 
@@ -166,6 +233,12 @@ def load_checkpoint(
             f"{info.path}: needs about {human_bytes(need)}, over the memory budget of"
             f" {human_bytes(memory_budget)}; not loaded (raise the budget in Preferences)"
         )
+    physical = machine_memory()
+    if physical and need > physical:  # checked before allocating: an OOM kill says nothing
+        raise CheckpointError(
+            f"{info.path}: needs about {human_bytes(need)} (from config.json and the weights),"
+            f" more than this machine's {human_bytes(physical)} of memory; not loaded"
+        )
     kwargs = dict(local_files_only=True, trust_remote_code=trust_remote_code)
     model_src = tok_src = str(info.path)
     if info.weight_format == "gguf":
@@ -173,10 +246,15 @@ def load_checkpoint(
         model_src = tok_src = str(info.path.parent)
     else:
         tok_src = str(info.tokenizer_dir)
+    check_tokenizer_files(tok_src if info.weight_format != "gguf" else None)
     try:
         tokenizer = AutoTokenizer.from_pretrained(tok_src, **kwargs)
     except Exception as exc:
-        raise CheckpointError(f"{tok_src}: cannot load tokenizer ({_first_line(exc)})") from exc
+        problem = (
+            config_problem(info, exc) or f"{tok_src}: cannot load tokenizer ({_first_line(exc)})"
+        )
+        raise CheckpointError(problem) from exc
+    check_chat_template(tokenizer, tok_src)
     if not getattr(tokenizer, "is_fast", False):
         raise CheckpointError(
             f"{tok_src}: needs a fast tokenizer (tokenizer.json) for character offsets"
@@ -205,7 +283,10 @@ def load_checkpoint(
                 f"{info.weight_files[0]}: pickle holds code, not just tensors; refused"
                 " (loaded with weights_only=True). Use a safetensors copy from a source you trust"
             ) from exc
-        raise CheckpointError(f"{info.path}: cannot load model ({_first_line(exc)})") from exc
+        problem = (
+            config_problem(info, exc) or f"{info.path}: cannot load model ({_first_line(exc)})"
+        )
+        raise CheckpointError(problem) from exc
     missing = [k for k in loading.get("missing_keys", []) if "lm_head" not in k]
     if missing:
         raise CheckpointError(
@@ -217,6 +298,7 @@ def load_checkpoint(
             f"{info.path}: weight shape mismatch with config.json ({_describe_mismatch(mismatched[0])};"
             f" {len(mismatched)} tensors differ)"
         )
+    check_finite(model, info.path)
     model.eval().to(dev)
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     return LoadedModel(model, tokenizer, info, dev, content_hash(info), list(info.notices))

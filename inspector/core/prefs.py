@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from . import fields as F
 from .paths import config_dir
+from .safeio import move_aside, read_state_json
+
+log = logging.getLogger(__name__)
+PREFS_CHECK = F.record(
+    {
+        "device": F.string(64),
+        "threads": F.integer(0, 4096),
+        "resident_models": F.integer(1, 64),
+        "memory_budget_gib": F.number(0.01, 1 << 20),
+        "cache_size_mib": F.integer(0, 1 << 30),
+        "unit": F.choice("word", "token", "span"),
+        "trusted_checkpoints": F.list_of(F.string(4096), 10_000),
+        "recent": F.list_of(F.string(4096), 1_000),
+    }
+)
 
 
 @dataclass
@@ -32,16 +49,28 @@ class Preferences:
         return config_dir() / "preferences.json"
 
     @classmethod
-    def load(cls) -> Preferences:
+    def load(cls, problems: list[str] | None = None) -> Preferences:
+        """The saved preferences; a file that is damaged or has a field of the wrong type or
+        range is moved aside (told in ``problems``) and the defaults are used."""
+        path = cls.path()
+        if not path.exists():
+            return cls()
         try:
-            data = json.loads(cls.path().read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = read_state_json(path)
+            found = F.problems(data, PREFS_CHECK, "")
+            if found:
+                raise ValueError(f"field {found[0]}")
+        except ValueError as exc:
+            bad = move_aside(path)
+            log.warning("preferences %s unusable (%s); moved to %s", path, exc, bad)
+            if problems is not None:
+                problems.append(
+                    f"the preferences could not be used ({exc}); defaults are in effect,"
+                    f" the file is kept as {bad}"
+                )
             return cls()
         known = {f.name for f in fields(cls)}
-        try:
-            return cls(**{k: v for k, v in data.items() if k in known})
-        except TypeError:
-            return cls()
+        return cls(**{k: v for k, v in data.items() if k in known})
 
     def save(self) -> None:
         atomic_write(self.path(), json.dumps(asdict(self), indent=2))

@@ -7,7 +7,15 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import safeio
 from .errors import ProbeError
+
+# Each verbalizer is scored on every variant of every input: hundreds per label multiply
+# memory and time past any machine. Real probes use a handful.
+MAX_VERBALIZERS_PER_LABEL = 32
+MAX_VERBALIZERS = 128
+MAX_LABELS = 64
+MAX_VERBALIZER_CHARS = 200
 
 DEFAULT_COUNTERFACTUAL = (
     '{input}\nIf the word "{unit}" were removed from this text, would your answer '
@@ -81,10 +89,20 @@ def _strings(value, where: str) -> tuple[str, ...]:
         value = [value]
     if not isinstance(value, list) or not value:
         raise ProbeError(f"{where}: must be a string or a non-empty list of strings")
+    if len(value) > MAX_VERBALIZERS_PER_LABEL:
+        raise ProbeError(
+            f"{where}: {len(value)} verbalizers, over the cap of {MAX_VERBALIZERS_PER_LABEL}"
+            " per label"
+        )
     out = []
     for v in value:
         if not isinstance(v, str) or not v.strip():
             raise ProbeError(f"{where}: verbalizers must be non-empty strings, got {v!r}")
+        if len(v) > MAX_VERBALIZER_CHARS:
+            raise ProbeError(
+                f"{where}: a verbalizer of {len(v)} characters, over the cap of"
+                f" {MAX_VERBALIZER_CHARS}"
+            )
         out.append(v)
     return tuple(out)
 
@@ -97,8 +115,14 @@ def _unknown_keys(table: dict, known: set[str], where: str) -> None:
 
 def parse_probe(text: str, path: str | None = None) -> Probe:
     where = path or "probe"
+    if len(text) > safeio.PROBE_MAX_BYTES:
+        raise ProbeError(
+            f"{where}: over the {safeio.PROBE_MAX_BYTES // safeio.MiB} MiB cap for probes"
+        )
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise ProbeError(f"{where}: not valid TOML: nested too deeply") from None
     except tomllib.TOMLDecodeError as exc:
         raise ProbeError(f"{where}: not valid TOML: {exc}") from exc
     _unknown_keys(data, KNOWN_TOP, where)
@@ -116,7 +140,12 @@ def parse_probe(text: str, path: str | None = None) -> Probe:
     labels_raw = data.get("labels")
     if not isinstance(labels_raw, dict) or len(labels_raw) < 2:
         raise ProbeError(f"{where}: [labels] must map at least two labels to verbalizers")
+    if len(labels_raw) > MAX_LABELS:
+        raise ProbeError(f"{where}: {len(labels_raw)} labels, over the cap of {MAX_LABELS}")
     labels = {str(k): _strings(v, f"{where}: labels.{k}") for k, v in labels_raw.items()}
+    total = sum(map(len, labels.values()))
+    if total > MAX_VERBALIZERS:
+        raise ProbeError(f"{where}: {total} verbalizers in all, over the cap of {MAX_VERBALIZERS}")
     seen: dict[str, str] = {}
     for label, verbs in labels.items():
         for v in verbs:
@@ -175,12 +204,5 @@ def parse_probe(text: str, path: str | None = None) -> Probe:
 
 def load_probe(path: str | Path) -> Probe:
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ProbeError(f"{path}: cannot read probe file ({exc.strerror or exc})") from exc
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ProbeError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+    text = safeio.read_text_capped(path, "probe file", safeio.PROBE_MAX_BYTES, ProbeError)
     return parse_probe(text, str(path))

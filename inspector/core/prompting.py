@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import itertools
 import string
+import sys
+import time
 from dataclasses import dataclass
 
-from .errors import ProbeError
+from .errors import CheckpointError, ProbeError
+
+TEMPLATE_SECONDS = 5.0  # a chat template renders in milliseconds; one past this loops
+TEMPLATE_MAX_OUTPUT = 1 << 20  # characters
 
 _SENTINEL = "\uf8ffINPUT\uf8ff"
 
@@ -43,9 +48,7 @@ def render(template: str, tokenizer, chat: bool, input_text: str, **fields: str)
             "the probe sets chat = true but this checkpoint's tokenizer has no chat template"
             " (set chat = false in the probe)"
         )
-    full = tokenizer.apply_chat_template(
-        [{"role": "user", "content": message}], tokenize=False, add_generation_prompt=True
-    )
+    full = _apply_chat_template(tokenizer, message)
     at = full.find(message)
     offset = len(pre)
     if at < 0:  # templates may trim the message
@@ -56,6 +59,59 @@ def render(template: str, tokenizer, chat: bool, input_text: str, **fields: str)
             raise ProbeError("the chat template changes the message text; cannot locate the input")
     start = at + offset
     return Rendered(full, start, start + len(input_text))
+
+
+class _TooLong(BaseException):
+    """Raised inside the template's frames; a BaseException so no ``except Exception`` eats it."""
+
+
+def _apply_chat_template(tokenizer, message: str) -> str:
+    """The chat template rendered under a time and size limit.
+
+    Templates are code from the checkpoint's author: jinja's sandbox stops escapes, not loops
+    (nested ``range``s run for hours). A trace function on this thread checks the clock every
+    few hundred lines of the template's compiled code and stops it past ``TEMPLATE_SECONDS``.
+    """
+    deadline = time.monotonic() + TEMPLATE_SECONDS
+    ticks = 0
+
+    def tracer(frame, event, arg):
+        nonlocal ticks
+        ticks += 1
+        if ticks & 0xFF == 0 and time.monotonic() > deadline:
+            raise _TooLong
+        return tracer
+
+    outer = sys.gettrace()  # a debugger or coverage: render unguarded rather than break it
+    if outer is None:
+        sys.settrace(tracer)
+    try:
+        full = tokenizer.apply_chat_template(
+            [{"role": "user", "content": message}], tokenize=False, add_generation_prompt=True
+        )
+    except _TooLong:
+        raise CheckpointError(
+            f"the tokenizer's chat template did not finish within {TEMPLATE_SECONDS:.0f} s"
+            " (it loops); stopped. Fix chat_template in the checkpoint or set chat = false"
+        ) from None
+    except (RecursionError, MemoryError) as exc:
+        raise CheckpointError(
+            f"the tokenizer's chat template failed ({type(exc).__name__}); set chat = false"
+        ) from None
+    except Exception as exc:
+        if type(exc).__module__.startswith("jinja2"):
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise CheckpointError(f"the tokenizer's chat template failed: {first}") from None
+        raise
+    finally:
+        if outer is None:
+            sys.settrace(None)
+    if not isinstance(full, str) or len(full) > TEMPLATE_MAX_OUTPUT:
+        raise CheckpointError(
+            f"the tokenizer's chat template wrote more than {TEMPLATE_MAX_OUTPUT} characters"
+            " for one message; stopped"
+        )
+    return full
 
 
 def encode(tokenizer, rendered: Rendered, chat: bool) -> tuple[list[int], list[tuple[int, int]]]:

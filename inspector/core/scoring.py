@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .errors import ProbeError
+from .errors import CheckpointError, ProbeError
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,14 @@ def label_probs(verb_logprobs: torch.Tensor, verbs: Verbalizers) -> torch.Tensor
     for li in range(verbs.n_labels):
         cols = [i for i, owner in enumerate(verbs.label_of) if owner == li]
         per_label[:, li] = torch.logsumexp(lp[:, cols], dim=1)
-    return torch.softmax(per_label, dim=1)
+    probs = torch.softmax(per_label, dim=1)
+    if not bool(torch.isfinite(probs).all()):
+        # NaN/Inf logits (overflow, damaged weights): a label read from them would be noise
+        raise CheckpointError(
+            "the model's logits are not finite (NaN/Inf); the checkpoint is marked non-finite"
+            " and not analysed"
+        )
+    return probs
 
 
 @torch.inference_mode()

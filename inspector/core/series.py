@@ -82,12 +82,33 @@ def _is_model_dir(path: Path) -> bool:
     return (path / "config.json").is_file() or (path / "adapter_config.json").is_file()
 
 
-def _walk(folder: Path, rel: str, depth: int, found: list, skipped: list, in_model: bool) -> None:
+def _walk(
+    folder: Path,
+    rel: str,
+    depth: int,
+    found: list,
+    skipped: list,
+    in_model: bool,
+    seen: set | None = None,
+) -> None:
     """Collect candidate checkpoints under ``folder``; note what is not one.
 
     Inside a model folder only nested model folders count (a Trainer output folder holding
     its final model and its checkpoint-N folders); its own files are not reported.
+    A folder reached twice (a symlink loop, or a link to a sibling) is walked once; pipes,
+    sockets and devices are never opened, so the walk always ends and never blocks.
     """
+    seen = set() if seen is None else seen
+    try:
+        real = folder.resolve()
+    except (OSError, RuntimeError):  # a symlink loop resolves to nothing
+        skipped.append((rel or ".", "symlink loop"))
+        return
+    if real in seen:
+        if rel:
+            skipped.append((rel, "already walked (a symlink to a folder seen before)"))
+        return
+    seen.add(real)
     try:
         children = sorted(folder.iterdir(), key=lambda p: p.name)
     except OSError as exc:
@@ -116,14 +137,14 @@ def _walk(folder: Path, rel: str, depth: int, found: list, skipped: list, in_mod
         if is_model or (not in_model and _CKPT_NAME.match(child.name)):
             found.append((name, child))
             if depth + 1 < MAX_DEPTH:
-                _walk(child, name, depth + 1, found, [], in_model=True)
+                _walk(child, name, depth + 1, found, [], in_model=True, seen=seen)
             continue
         if depth + 1 >= MAX_DEPTH:
             if not in_model:
                 skipped.append((name, f"no checkpoint found (searched {MAX_DEPTH} levels deep)"))
             continue
         n_found, n_skipped = len(found), len(skipped)
-        _walk(child, name, depth + 1, found, skipped, in_model)
+        _walk(child, name, depth + 1, found, skipped, in_model, seen)
         if len(found) == n_found:  # one note for the folder, not one per file inside it
             del skipped[n_skipped:]
             if not in_model:

@@ -8,11 +8,57 @@ import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from . import fields as F
 from .paths import data_dir
 from .prefs import atomic_write
+from .safeio import move_aside, read_state_json
 
 log = logging.getLogger(__name__)
 VERSION = 1
+
+
+_PATH = F.optional(F.string(4096))
+SESSION_CHECK = F.record(
+    {
+        "version": F.integer(0, VERSION),
+        "series": _PATH,
+        "checkpoint": _PATH,
+        "probe_path": _PATH,
+        "probe_text": F.optional(F.string()),
+        "probe_draft": F.optional(F.string()),
+        "inputs_path": _PATH,
+        "inputs": F.list_of(
+            F.record({"text": F.string(), "label": F.optional(F.string())}, required=("text",))
+        ),
+        "current_input": F.optional(F.integer(0)),
+        "text": F.string(),
+        "baseline": F.optional(F.string()),
+        "settings": F.mapping(),
+        "timeline": F.record(
+            {
+                "order": F.list_of(F.string()),
+                "excluded": F.list_of(F.string()),
+                "reference": F.optional(F.string()),
+            }
+        ),
+        "geometry": F.string(),
+        "window_state": F.string(),
+        "saved_at": F.number(),
+    }
+)
+
+
+def check_session(data) -> None:
+    """Raises ValueError naming the first field that a restore would trip on."""
+    version = data.get("version", VERSION)
+    if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+        raise ValueError(f"written by a newer Inspector (version {version})")
+    found = F.problems(data, SESSION_CHECK, "")
+    if found:
+        raise ValueError(f"field {found[0]}")
+    current, inputs = data.get("current_input"), data.get("inputs") or []
+    if current is not None and current >= len(inputs):
+        raise ValueError(f"field current_input: {current} but only {len(inputs)} inputs")
 
 
 @dataclass
@@ -59,17 +105,14 @@ def load_session(path: Path | None = None, problems: list[str] | None = None) ->
     if not path.exists():
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_state_json(path)
         if not isinstance(data, dict):
             raise ValueError("not an object")
+        check_session(data)
         return Session.from_dict(data)
     except (OSError, ValueError, TypeError) as exc:
-        bad = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
+        bad = move_aside(path)
         log.warning("session %s is unreadable (%s); moved to %s", path, exc, bad)
-        try:
-            path.replace(bad)
-        except OSError:
-            bad = path
         if problems is not None:
             problems.append(f"the last session could not be read ({exc}); it is kept as {bad}")
         return None

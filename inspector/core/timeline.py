@@ -175,6 +175,17 @@ class _Progress:
         self.task.progress(self.done, self.total, message)
 
 
+def _from_cache(hit: dict | None) -> ExampleResult | None:
+    """A cached result of the shape this version reads, else None (recomputed)."""
+    if hit is None:
+        return None
+    try:
+        return ExampleResult.from_dict(hit)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        log.warning("cached result unreadable (%s); recomputing it", exc)
+        return None
+
+
 def _run_checkpoint(
     entry: SeriesEntry,
     probe: Probe,
@@ -203,8 +214,8 @@ def _run_checkpoint(
             hit = stored[key]
             if cache is not None:
                 cache.put(key, hit)
-        if hit is not None:
-            res = ExampleResult.from_dict(hit)
+        res = _from_cache(hit)
+        if res is not None:
             result.cached += 1
         else:
             if analyzer is None:

@@ -52,7 +52,8 @@ class MainWindow(QMainWindow):
         self.setDockOptions(
             QMainWindow.DockOption.AllowTabbedDocks | QMainWindow.DockOption.AnimatedDocks
         )
-        self.prefs = prefs or Preferences.load()
+        prefs_problems: list[str] = []  # a bad preferences file: shown once the banner exists
+        self.prefs = prefs or Preferences.load(prefs_problems)
         self.worker = Worker(
             ModelPool(self.prefs.resident_models, self.prefs.device, self.prefs.memory_budget),
             ResultCache(),
@@ -76,6 +77,8 @@ class MainWindow(QMainWindow):
         self._paint_timer.timeout.connect(self._paint_later)
         self._paint_pending = False
         self._build()
+        for problem in prefs_problems:
+            self.show_message(problem, "warning")
         window_actions.install(self)
         self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self._autosave.timeout.connect(self.save_session)

@@ -6,7 +6,12 @@ import csv
 import io
 from pathlib import Path
 
+from ..core.safeio import atomic_write_text
 from .model import Report, top_unit
+
+# A spreadsheet reads a cell starting with one of these as a formula (CSV injection);
+# inputs and explanations are text from users and models, so they are quoted with a '
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 CHECKPOINT_METRICS = (
     "accuracy",
@@ -88,7 +93,15 @@ EXAMPLE_FIELDS = (
 
 
 def _cell(v) -> str:
-    return "" if v is None else str(v)
+    if v is None:
+        return ""
+    if not isinstance(v, str):
+        return str(v)
+    if v.startswith(FORMULA_STARTS):
+        v = "'" + v
+    # csv quotes a field holding "\n" but not a lone "\r" (lineterminator is "\n"), and a
+    # reader ends the row at it: a CR in a model's text would split the row in two
+    return v.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def checkpoint_rows(r: Report) -> list[dict]:
@@ -163,7 +176,8 @@ def examples_path(path: Path) -> Path:
 def write_csv(r: Report, path: str | Path) -> list[Path]:
     """Writes both tables; returns the two paths (per checkpoint first)."""
     path = Path(path)
-    path.write_text(to_csv(checkpoint_rows(r), CHECKPOINT_FIELDS), encoding="utf-8")
     ex = examples_path(path)
-    ex.write_text(to_csv(example_rows(r), EXAMPLE_FIELDS), encoding="utf-8")
+    both = (to_csv(checkpoint_rows(r), CHECKPOINT_FIELDS), to_csv(example_rows(r), EXAMPLE_FIELDS))
+    atomic_write_text(path, both[0])
+    atomic_write_text(ex, both[1])
     return [path, ex]

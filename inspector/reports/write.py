@@ -3,39 +3,27 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from ..core import safeio
 from ..core.errors import InputError
 from .html import render_html
-from .model import Report
+from .model import FORMAT_VERSION, Report
 from .tables import write_csv
 from .validate import errors
 
 SUFFIXES = (".html", ".json", ".csv")
 
 
+REPORT_MAX_BYTES = 1 << 30
+
+
 def report_json(r: Report) -> str:
-    return json.dumps(r.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    # NaN/Infinity (a non-finite checkpoint) are written as null: the file stays JSON
+    return safeio.dumps(r.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+_atomic_write = safeio.atomic_write_text
 
 
 def write_report(r: Report, path: str | Path) -> list[Path]:
@@ -60,16 +48,32 @@ def write_report(r: Report, path: str | Path) -> list[Path]:
 def read_report(path: str | Path) -> Report:
     """Load a report JSON written by ``write_report``; a file that breaks the schema is an InputError."""
     path = Path(path)
+    text = safeio.read_text_capped(path, "report", REPORT_MAX_BYTES)
     try:
-        d = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read report ({exc.strerror or exc})") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        d = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
         raise InputError(f"{path}: not a report JSON ({exc})") from exc
-    problems = errors(d)
+    version = d.get("format_version") if isinstance(d, dict) else None
+    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
+        raise InputError(
+            f"{path}: field format_version is {version}, newer than this Inspector reads"
+            f" ({FORMAT_VERSION}); open it with a newer Inspector"
+        )
+    problems = errors(d) or _consistency(d)
     if problems:
         raise InputError(
             f"{path}: not a valid Inspector report: {problems[0]}"
             + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
         )
     return Report.from_dict(d)
+
+
+def _consistency(d: dict) -> list[str]:
+    """What the schema cannot say: each prediction's label is one of its probabilities."""
+    for i, c in enumerate(d["timeline"]["checkpoints"]):
+        for j, ex in enumerate(c["examples"]):
+            pred = ex["prediction"]
+            if pred["label"] not in pred["probs"]:
+                where = f"$.timeline.checkpoints[{i}].examples[{j}].prediction"
+                return [f"{where}.label: {pred['label']!r} is not a key of {where}.probs"]
+    return []
