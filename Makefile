@@ -3,25 +3,47 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
-# CPU torch keeps the venv small; override (e.g. TORCH_SPEC=torch) for a CUDA build.
-TORCH_SPEC ?= torch==2.13.0
+# CPU torch keeps the venv small (~1.4 GB against ~6 GB for a CUDA build). On Linux x86_64 the
+# CPU build is the "+cpu" wheel: from pip's configured indexes if one has it, else from
+# TORCH_INDEX. Ask for another build with e.g. TORCH_SPEC=torch==2.13.0 TORCH_INDEX=.
+TORCH_VERSION := $(shell sed -n 's/^torch==//p' constraints.txt)
+ifeq ($(shell uname -sm),Linux x86_64)
+TORCH_SPEC ?= torch==$(TORCH_VERSION)+cpu
+else
+TORCH_SPEC ?= torch==$(TORCH_VERSION)
+endif
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+# constraints.txt pins every package to the versions the suite passed with (make lock renews it)
+PIN := -c constraints.txt
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint bench package package-test demo clean qt-deps
+.PHONY: run test lint lock bench package package-test demo clean qt-deps
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 
-$(STAMP): pyproject.toml | $(PY)
-	$(PY) -c "import torch" 2>/dev/null || $(PIP) install -q "$(TORCH_SPEC)"
-	$(PIP) install -q -e .
+$(STAMP): pyproject.toml constraints.txt | $(PY)
+	$(PY) -c "import torch" 2>/dev/null || $(PIP) install -q "$(TORCH_SPEC)" 2>/dev/null \
+	  || $(PIP) install -q --extra-index-url "$(TORCH_INDEX)" "$(TORCH_SPEC)"
+	$(PIP) install -q $(PIN) -e .
 	touch $@
 
 $(TEST_STAMP): $(STAMP)
-	$(PIP) install -q -e ".[test]"
+	$(PIP) install -q $(PIN) -e ".[test]"
 	touch $@
+
+# Re-resolve the newest releases pyproject.toml allows into a scratch venv, run the suite there,
+# and only then rewrite constraints.txt (README "Upgrading").
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install -q --upgrade pip "$(TORCH_SPEC)"
+	.venv-lock/bin/python -m pip install -q -e ".[test]"
+	HF_HUB_OFFLINE=1 QT_QPA_PLATFORM=offscreen .venv-lock/bin/python -m pytest -q -x
+	{ sed -n '1,2p' constraints.txt; .venv-lock/bin/python -m pip freeze --exclude-editable \
+	  | grep -v '^#' | sed 's/+cpu$$//' | sort -f; } > constraints.new && mv constraints.new constraints.txt
+	rm -rf .venv-lock
 
 # Qt's display plugins link against system libraries a bare Debian/Ubuntu lacks (libxcb-icccm4,
 # libxcb-cursor0, …). inspector.sysdeps asks ldd which are missing and installs them with apt-get
