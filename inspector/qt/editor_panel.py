@@ -7,12 +7,21 @@ import html
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..core import colors
 from .token_editor import TokenEditor
 
 MIN_LINES = 8
+BASELINE_LINES = 3  # a long before/after diff scrolls instead of pushing the panels away
 
 
 def before_after_html(before: str, after: str) -> str:
@@ -60,7 +69,14 @@ class EditorPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.editor, 1)
-        lay.addWidget(self.baseline_label)
+        self.baseline_area = QScrollArea()
+        self.baseline_area.setWidget(self.baseline_label)
+        self.baseline_area.setWidgetResizable(True)
+        self.baseline_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.baseline_area.setMaximumHeight(
+            self.baseline_label.fontMetrics().lineSpacing() * BASELINE_LINES + 6
+        )
+        lay.addWidget(self.baseline_area)
         self.baseline: str | None = None
         self.show_diff = True
         self.editor.edited.connect(lambda _t: self.refresh())

@@ -164,6 +164,8 @@ class TimelineView(QWidget):
         plots.addWidget(self.plot)
         plots.addWidget(self.heat)
         plots.setSizes([200, 160])
+        # the plots' own minimum would hold the dock tall even while the empty page shows
+        plots.setMinimumHeight(self.fontMetrics().lineSpacing() * 5)
         # before the first run: say what to do instead of empty plots with meaningless axes
         self.empty = QLabel(EMPTY)
         self.empty.setWordWrap(True)

@@ -193,6 +193,17 @@ class TokenEditor(QPlainTextEdit):
         c.setPosition(units[i].end, QTextCursor.MoveMode.KeepAnchor)
         self.setTextCursor(c)
 
+    def select_unit_index(self, index: int) -> None:
+        """Select unit ``index`` and scroll it into view (a click in the ranked list or chart)."""
+        units = self.units()
+        if 0 <= index < len(units):
+            c = self.textCursor()
+            c.setPosition(units[index].start)
+            c.setPosition(units[index].end, QTextCursor.MoveMode.KeepAnchor)
+            self.setTextCursor(c)
+            self.ensureCursorVisible()
+            self.setFocus()
+
     def delete_unit(self, index: int | None = None) -> None:
         units = self.units()
         i = self.unit_at() if index is None else index
