@@ -11,6 +11,7 @@ from ..core.results import ExampleResult
 from .delta_chart import ranked
 
 HEADS = ("#", "unit", "Δ", colors.CITED_MARK)
+UNIT_CHARS = 12
 
 
 class TopUnits(QTreeWidget):
@@ -42,11 +43,15 @@ class TopUnits(QTreeWidget):
         )
         self.units: list[str] = []  # unit texts in rank order, as listed
         self._shown: tuple | None = None
-        self.setMinimumWidth(fm.horizontalAdvance("M") * 16)
+        fixed = sum(self.columnWidth(c) for c in (0, 2, 3))
+        chrome = self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth() + pad
+        # the unit column keeps UNIT_CHARS characters whatever the window size
+        self.setMinimumWidth(fixed + chrome + fm.averageCharWidth() * UNIT_CHARS)
+        self._wide = fixed + chrome + fm.averageCharWidth() * (UNIT_CHARS + 6)
 
     def sizeHint(self):  # noqa: N802 - Qt's name
         hint = super().sizeHint()
-        hint.setWidth(self.fontMetrics().horizontalAdvance("M") * 20)
+        hint.setWidth(self._wide)
         return hint
 
     def display(self, result: ExampleResult | None) -> None:
