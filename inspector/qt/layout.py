@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QSplitter
 
 BOTTOM_SHARE = 0.24  # of the window's height, for the timeline and other bottom docks
+BOTTOM_SHARE_RUN = 0.4  # once a timeline was run its curves and per-example rows need room
 SIDE_CHARS = {"left": 24, "right": 24}  # dock widths in average character widths
 
 
@@ -30,7 +31,9 @@ def fit_docks(win) -> None:
             width = min(SIDE_CHARS[side] * char * 2, int(win.width() * 0.22))
             win.resizeDocks(docks[side], [width] * len(docks[side]), Qt.Orientation.Horizontal)
     if docks["bottom"]:
-        height = max(line * 9, int(win.height() * BOTTOM_SHARE))
+        view = getattr(win, "timeline", None)
+        share = BOTTOM_SHARE_RUN if getattr(view, "result", None) is not None else BOTTOM_SHARE
+        height = max(line * 9, int(win.height() * share))
         win.resizeDocks(docks["bottom"], [height] * len(docks["bottom"]), Qt.Orientation.Vertical)
 
 
