@@ -77,3 +77,19 @@ def test_the_timeline_legend_is_the_toggle_row_not_a_box_over_the_curves(qtbot, 
         img = box.icon().pixmap(8, 8).toImage()
         c = img.pixelColor(4, 4)
         assert (c.red(), c.green(), c.blue()) == COLORS[key]
+
+
+def test_the_compare_view_tints_units_like_the_editor(qtbot):
+    from inspector.core.results import ExampleResult
+    from inspector.core.units import word_units
+    from inspector.qt.compare_view import explanation_html
+    from inspector.qt.token_editor import tint_for
+
+    text = "food was great"
+    r = ExampleResult(
+        text, ["pos", "neg"], [0.9, 0.1], word_units(text), [[0.9, 0.1], [0.95, 0.05], [0.2, 0.8]]
+    )
+    shown = explanation_html(r)
+    for d, s in zip(r.deltas, r.signed, strict=True):
+        bg, fg = tint_for(d, s, max(r.deltas))
+        assert f"background:{bg.name()};color:{fg.name()}" in shown
