@@ -51,6 +51,7 @@ class DeltaChart(QWidget):
         )
         self._stale = False
         self._rows: tuple | None = None  # (size, drawn) -> rows: painting reuses the layout
+        self._generation = 0  # bumped whenever what is drawn changes (an id() can be reused)
         self._shown: tuple | None = None
         self._axis_clear = QTimer(self, singleShot=True, interval=AXIS_CLEAR_MS)
         self._axis_clear.timeout.connect(self._clear)
@@ -74,6 +75,7 @@ class DeltaChart(QWidget):
         if deltas:
             self._axis_clear.stop()
             self._drawn = (deltas, signed, flips, cited, words[: len(deltas)])
+            self._generation += 1
             self._stale = False
         else:
             # between an edit and its first result there are no bars for a moment: keep the
@@ -85,6 +87,7 @@ class DeltaChart(QWidget):
 
     def _clear(self) -> None:
         self._drawn = ([], [], [], [], [])
+        self._generation += 1
         self.words = []
         self._stale = False
         self.update()
@@ -98,7 +101,7 @@ class DeltaChart(QWidget):
 
     def rows(self) -> list[dict]:
         """What is drawn: per bar its unit, label rect, bar rect and value rect (widget coords)."""
-        key = (self.size(), id(self._drawn), self.font().key())
+        key = (self.size(), self._generation, self.font().key())
         if self._rows is None or self._rows[0] != key:
             self._rows = (key, self._layout())
         return self._rows[1]
