@@ -166,6 +166,7 @@ class TimelineView(QWidget):
         plots.setSizes([200, 160])
         # the plots' own minimum would hold the dock tall even while the empty page shows
         plots.setMinimumHeight(self.fontMetrics().lineSpacing() * 5)
+        self.plots = plots
         # before the first run: say what to do instead of empty plots with meaningless axes
         self.empty = QLabel(EMPTY)
         self.empty.setWordWrap(True)
@@ -354,7 +355,8 @@ class TimelineView(QWidget):
         self.curves = {}
         self.plotted = None
         empty = self.result is None or not self.result.checkpoints
-        self.stack.setCurrentIndex(0 if empty else 1)
+        if self.stack.currentIndex() != (0 if empty else 1):
+            self._show_plots(not empty)
         if empty:
             self.heat.draw(None)
             return
@@ -391,6 +393,18 @@ class TimelineView(QWidget):
         )
         self.plot.addItem(self.failed_marks)
         self.heat.draw(self.result)
+
+    def _show_plots(self, shown: bool) -> None:
+        """The first result makes room for the curves and one row per example; none gives it back."""
+        line = self.fontMetrics().lineSpacing()
+        self.plots.setMinimumHeight(line * (14 if shown else 5))
+        self.stack.setCurrentIndex(1 if shown else 0)
+        dock = getattr(self.win, "timeline_dock", None)
+        if shown and dock is not None and not dock.isFloating():
+            from .layout import BOTTOM_SHARE_RUN
+
+            want = max(dock.height(), int(self.win.height() * BOTTOM_SHARE_RUN))
+            self.win.resizeDocks([dock], [want], Qt.Orientation.Vertical)
 
     # -- interaction --------------------------------------------------------------------
     def _on_points_clicked(self, _item, points, _ev=None) -> None:
