@@ -173,7 +173,7 @@ def main(argv=None) -> int:
             time.sleep(0.01)
     if not widget.grab().save(str(out)):
         raise SystemExit(f"could not write {out}")
-    print(out)
+    print(out, f"({app.platformName()})")
     win.close()
     return 0
 
