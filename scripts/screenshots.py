@@ -4,6 +4,10 @@
     .venv/bin/python scripts/screenshots.py --series DIR --probe P.toml --inputs I.jsonl
     .venv/bin/python scripts/screenshots.py --timeline-only --variant refreshed \
         --out docs/screenshots/timeline_refreshed.png
+    .venv/bin/python scripts/screenshots.py --all            # every screenshot the README shows
+
+Under a real X server (``xvfb-run -a -s "-screen 0 1920x1080x24"``) the window is drawn by the
+xcb platform; without one it falls back to Qt's offscreen platform.
 
 The demo is built (or reused) in the user data dir; the app itself runs with
 config, cache and session dirs in a temporary folder so your own session is untouched.
@@ -20,7 +24,34 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+SHOTS = ROOT / "docs" / "screenshots"
+# the long-review screenshot: a 70-word review in the demo model's vocabulary, at 1280×800
+LONG_REVIEW = (
+    "we came to this place on a quiet night with my staff and our visit was great at first . "
+    "the menu was very great and the food was quite great , but the service was awful and "
+    "the staff at the table was rather awful with us . they said we could have a refund but "
+    "it was a long night and the room was cold . this was not a great visit for our team"
+)
+ALL = (
+    ["--out", str(SHOTS / "main_window.png")],
+    ["--no-timeline", "--size", "1280x800", "--edit", LONG_REVIEW, "--out",
+     str(SHOTS / "long_review.png")],
+    ["--timeline-only", "--variant", "fixed", "--out", str(SHOTS / "timeline_fixed.png")],
+    ["--timeline-only", "--variant", "refreshed", "--out", str(SHOTS / "timeline_refreshed.png")],
+)  # fmt: skip
+
+
+def run_all() -> int:
+    """Each screenshot in its own process: a fresh window, nothing carried over between them."""
+    import subprocess
+
+    for args in ALL:
+        done = subprocess.run([sys.executable, __file__, *args], check=False)
+        if done.returncode:
+            return done.returncode
+    return 0
 
 
 def _wait(app, win, text_ready, timeout=300.0) -> None:
@@ -63,7 +94,10 @@ def main(argv=None) -> int:
     ap.add_argument(
         "--timeline-only", action="store_true", help="grab the timeline dock, not the window"
     )
+    ap.add_argument("--all", action="store_true", help="regenerate every screenshot")
     args = ap.parse_args(argv)
+    if args.all:
+        return run_all()
 
     if args.series:
         series = Path(args.series)
@@ -101,8 +135,7 @@ def main(argv=None) -> int:
         win.load_example(example)
     _wait(app, win, lambda: bool(win.editor.text()))
     if args.edit:
-        win.editor.set_text(args.edit, "edit")
-        win.analysis.run_now()
+        win.set_input(args.edit)
         _wait(app, win, lambda: win.editor.text() == args.edit)
     if not args.no_timeline and getattr(win, "timeline", None) is not None:
         win.timeline.run()  # the same action as Run > Run timeline
@@ -120,7 +153,12 @@ def main(argv=None) -> int:
         if win.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea and d.isVisible()
     ]
     if bottom:  # give the editor and the stated-vs-measured panel most of the height
-        win.resizeDocks(bottom, [int(h * 0.3)] * len(bottom), Qt.Orientation.Vertical)
+        from inspector.qt.layout import fit_docks
+
+        fit_docks(win)
+    from inspector.qt.layout import fit_editor
+
+    fit_editor(win)
     win.editor.setFocus()
     for _ in range(20):
         app.processEvents()
@@ -135,7 +173,7 @@ def main(argv=None) -> int:
             time.sleep(0.01)
     if not widget.grab().save(str(out)):
         raise SystemExit(f"could not write {out}")
-    print(out)
+    print(out, f"({app.platformName()})")
     win.close()
     return 0
 

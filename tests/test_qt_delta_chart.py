@@ -1,34 +1,54 @@
-"""The Δ chart: bars follow the result; its axis outlives the moment between an edit and its result."""
+"""The Δ chart: ranked bars of the top units, labels that never overlap, the rest summarised."""
 
 import pytest
 
 from inspector.core.results import ExampleResult
 from inspector.core.units import word_units
-from inspector.qt.delta_chart import AXIS_CLEAR_MS, DeltaChart
+from inspector.qt.delta_chart import AXIS_CLEAR_MS, TOP_K, DeltaChart, rest_summary
 
 
 def _result(text: str, unit_probs: list[list[float]]) -> ExampleResult:
     return ExampleResult(text, ["pos", "neg"], [0.9, 0.1], word_units(text), unit_probs)
 
 
-def _ticks(chart) -> list[str]:
-    return [w for _x, w in chart.plot.getAxis("bottom")._tickLevels[0]]
+def _overlaps(rects):
+    return [(a, b) for i, a in enumerate(rects) for b in rects[i + 1 :] if a.intersects(b)]
 
 
-def test_axis_waits_for_the_next_result_and_clears_when_none_comes(qtbot):
+def test_bars_wait_for_the_next_result_and_clear_when_none_comes(qtbot):
     chart = DeltaChart()
     qtbot.addWidget(chart)
+    chart.resize(400, 300)
     chart.display(_result("food was great", [[0.9, 0.1], [0.8, 0.2], [0.2, 0.8]]))
     assert chart.heights == pytest.approx([0.0, 0.1, 0.7])
-    assert _ticks(chart) == ["food", "was", "great"]
-    assert chart.plot.getViewBox().viewRange()[1][1] >= 0.7 * 1.2
+    assert [r["unit"] for r in chart.rows()] == [2, 1, 0]  # largest Δ first
+    assert chart.words == ["food", "was", "great"]
 
     chart.display(None)  # an edit: the old result is gone, the new one not here yet
-    assert chart.heights == [] and _ticks(chart) == ["food", "was", "great"]
-    chart.display(_result("food was awful", []))  # its prediction: units, no bars yet
-    assert _ticks(chart) == ["food", "was", "awful"]
-    assert chart.plot.getViewBox().viewRange()[1][1] >= 0.7 * 1.2  # no shrink while pending
+    assert chart.heights == [] and chart.words == ["food", "was", "great"]
+    chart.display(_result("food was awful", [[0.8, 0.2], [0.9, 0.1], [0.3, 0.7]]))
+    assert chart.words == ["food", "was", "awful"]
 
     chart.display(None)
     qtbot.wait(AXIS_CLEAR_MS + 200)  # nothing follows (the input was cleared)
-    assert _ticks(chart) == []
+    assert chart.words == [] and chart.rows() == []
+
+
+def test_a_long_input_gets_the_top_k_bars_without_overlap_and_a_summary(qtbot):
+    words = [f"w{i}" for i in range(72)]
+    probs = [[0.9 - 0.01 * (i % 30), 0.1 + 0.01 * (i % 30)] for i in range(72)]
+    chart = DeltaChart()
+    qtbot.addWidget(chart)
+    chart.resize(420, 900)
+    chart.show()
+    chart.display(_result(" ".join(words), probs))
+    rows = chart.rows()
+    assert len(rows) == TOP_K
+    assert not _overlaps(chart.label_rects())
+    shown = [r["unit"] for r in rows]
+    assert chart.summary() == rest_summary(chart.heights, shown)
+    assert chart.summary().startswith(f"+{72 - TOP_K} more, ΣΔ ")
+    chart.resize(420, 160)  # a short panel: fewer bars, still no overlap, all inside
+    assert 0 < len(chart.rows()) < TOP_K
+    assert not _overlaps(chart.label_rects())
+    assert all(chart.rect().contains(r) for r in chart.label_rects())

@@ -254,3 +254,13 @@ def test_examples_table_shows_each_result_here_sorts_and_opens_the_row(qtbot, wi
     assert shown == sorted(shown, reverse=True)
     window.set_settings(window.settings.with_(unit="token"))  # rows were for word units
     assert table.isColumnHidden(PREDICTED)
+
+
+def test_opening_another_series_clears_the_old_timeline(qtbot, window, run_dir, tmp_path):
+    view, _streamed = _run_dock(qtbot, window)
+    assert view.result is not None and view.stack.currentWidget() is not view.empty
+    other = shutil.copytree(run_dir, tmp_path / "other")
+    assert window.open_path(other)
+    # the curves of the old run no longer stand for the open series
+    assert view.result is None and view.curves == {}
+    assert view.stack.currentWidget() is view.empty

@@ -305,7 +305,12 @@ def test_hand_built_report_marks_cited_units_tints_by_delta_and_shows_imitation(
     assert page.cited and set(page.cited) == {"y"}
     assert "explanation: “y <b>!”" in text and "y &lt;b&gt;!" in html  # escaped, shown as typed
     b_block = html.split("<h3>B: ck-2</h3>")[1].split("</div>")[0]
-    alpha = {u: float(a) for a, u in re.findall(r'rgba\(214,39,40,([\d.]+)\)"[^>]*>(\w)<', b_block)}
-    assert alpha["x"] > alpha["y"] > alpha["z"]  # Δ .7, .1, 0
+    from inspector.core.colors import luminance
+
+    shade = {
+        u: luminance(tuple(int(h[i : i + 2], 16) for i in (0, 2, 4)))
+        for h, u in re.findall(r'background:#([0-9a-f]{6});color:#[0-9a-f]{6}"[^>]*>(\w)<', b_block)
+    }
+    assert shade["x"] < shade["y"] < shade["z"]  # Δ .7, .1, 0: darker with Δ (the app's scale)
     assert errors(r.to_dict()) == []
     assert render_html(type(r).from_dict(json.loads(json.dumps(r.to_dict())))) == html

@@ -11,6 +11,7 @@ import html
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from ..core import colors
 from ..core.inputs import Example
 from ..core.results import ExampleResult
 from ..core.timeline import TimelineResult, run_timeline
@@ -31,19 +33,26 @@ from ..core.timeline_plot import Change, changes
 
 KIND = "compare"
 COLUMNS = ["example", "label A → B", "top unit A → B", "cited A → B", "TVD", "Δtop", "score"]
-CITED = "#1e6edc"
 
 
-def explanation_html(ex: ExampleResult | None) -> str:
-    """The input with cited units bold and blue, then the explanation text."""
+def explanation_html(ex: ExampleResult | None, base: colors.RGB = colors.WHITE) -> str:
+    """The input tinted by Δ on the app's scale, cited units bold and underlined, then the explanation."""
     if ex is None:
         return "<i>no result</i>"
     cited = set(ex.cited)
+    deltas, signed = ex.deltas, ex.signed
+    vmax = max(deltas, default=0.0)
     out, pos = [], 0
     for i, u in enumerate(ex.units):
         out.append(html.escape(ex.input[pos : u.start]))
         word = html.escape(ex.input[u.start : u.end])
-        out.append(f'<b style="color:{CITED}">{word}</b>' if i in cited else word)
+        if i < len(deltas):
+            bg = colors.delta_rgb(deltas[i], signed[i], vmax, base)
+            word = (
+                f'<span style="background:{colors.hex_rgb(bg)};'
+                f'color:{colors.hex_rgb(colors.text_on(bg))}">{word}</span>'
+            )
+        out.append(f"<b><u>{word}</u></b>" if i in cited else word)
         pos = u.end
     out.append(html.escape(ex.input[pos:]))
     said = (
@@ -213,7 +222,8 @@ class CompareDialog(QDialog):
             )
             plot.getAxis("bottom").setTicks([[(k, u.text) for k, u in enumerate(ex.units)]])
             plot.setTitle(f"{'AB'[col]}: {cp.name}")
-            self.texts[col].setHtml(explanation_html(ex))
+            base = self.texts[col].palette().color(QPalette.ColorRole.Base)
+            self.texts[col].setHtml(explanation_html(ex, (base.red(), base.green(), base.blue())))
         self.rows = changes(a, b)
         self.note.setText(f"{len(self.rows)} of {len(result.inputs)} examples changed")
         if a.hash is not None and a.hash == b.hash:  # a duplicate_of pair: analysed once

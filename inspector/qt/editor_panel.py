@@ -5,11 +5,23 @@ from __future__ import annotations
 import difflib
 import html
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
+from ..core import colors
 from .token_editor import TokenEditor
+
+MIN_LINES = 8
+BASELINE_LINES = 3  # a long before/after diff scrolls instead of pushing the panels away
 
 
 def before_after_html(before: str, after: str) -> str:
@@ -33,26 +45,38 @@ class EditorPanel(QWidget):
     def __init__(self, stack: QUndoStack, parent=None):
         super().__init__(parent)
         self.editor = TokenEditor(stack)
-        self.editor.setMinimumHeight(60)
+        # the tinted text is the main measured view: it keeps room for MIN_LINES lines of text
+        line = self.editor.fontMetrics().lineSpacing()
+        self.editor.setMinimumHeight(line * MIN_LINES + 2 * self.editor.frameWidth() + 8)
         self.baseline_label = QLabel()
+        # always rich text: the baseline is HTML-escaped, and a plain-text label would show
+        # "parents&#x27; anniversary" literally
+        self.baseline_label.setTextFormat(Qt.TextFormat.RichText)
         self.baseline_label.setWordWrap(True)
         self.baseline_label.setAccessibleName("Baseline and before/after view")
         pin = QPushButton("Pin baseline")
         pin.setToolTip("Pin the current input as the baseline (Ctrl+B)")
         pin.clicked.connect(self.pin_requested)
         top = QHBoxLayout()
-        top.addWidget(
-            QLabel(
-                "<b>Input</b> — units tinted by Δ; double-click to replace, "
-                "Ctrl+D delete, Ctrl+Return insert, Alt+←/→ move"
-            )
+        title = QLabel("<b>Input</b> — tinted by Δ: orange for the answer, purple against")
+        title.setToolTip(
+            f"{colors.LEGEND}.\nDouble-click or F2 to replace a unit, Ctrl+D delete, "
+            "Ctrl+Return insert after, Alt+←/→ move between units"
         )
+        top.addWidget(title)
         top.addStretch(1)
         top.addWidget(pin)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.editor, 1)
-        lay.addWidget(self.baseline_label)
+        self.baseline_area = QScrollArea()
+        self.baseline_area.setWidget(self.baseline_label)
+        self.baseline_area.setWidgetResizable(True)
+        self.baseline_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.baseline_area.setMaximumHeight(
+            self.baseline_label.fontMetrics().lineSpacing() * BASELINE_LINES + 6
+        )
+        lay.addWidget(self.baseline_area)
         self.baseline: str | None = None
         self.show_diff = True
         self.editor.edited.connect(lambda _t: self.refresh())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QComboBox, QVBoxLayout, QWidget
 
 from ..core.timeline import TimelineResult
@@ -32,7 +33,7 @@ class HeatStrip(QWidget):
             "at the reference? Hover a cell for its figures, click it to open that example there."
         )
         self.mode.currentIndexChanged.connect(lambda _: self.draw(self.result))
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = pg.PlotWidget(background=self.palette().color(QPalette.ColorRole.Base))
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.invertY(True)

@@ -31,11 +31,13 @@ from .checkpoint_picker import CheckpointPicker
 from .controller import AnalysisController
 from .editor_panel import EditorPanel
 from .examples_table import ExamplesTable
+from .layout import fit_docks, fit_editor
 from .prediction_panel import PredictionPanel
 from .probe_editor import ProbeEditor
 from .spans import carry_spans
 from .stated_panel import StatedPanel
 from .status import MessageBanner, ProgressRouter, StatusWidgets
+from .top_units import TopUnits
 from .worker import Worker
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,7 @@ class MainWindow(QMainWindow):
         self.current_input: int | None = None
         self.menus: dict = {}
         self._restoring = False
+        self.docks_fitted = False  # default dock sizes are set once, at the first show
         self._noted: set[tuple[str, str]] = set()  # (input, note) already shown
         self.undo_stack = QUndoStack(self)
         self._paint_timer = QTimer(self, singleShot=True, interval=PAINT_MS)
@@ -91,10 +94,21 @@ class MainWindow(QMainWindow):
         self.editor_panel = EditorPanel(self.undo_stack)
         self.editor = self.editor_panel.editor
         self.stated = StatedPanel()
+        # the tinted input is the main measured view; every unit, ranked, sits beside it
+        self.top_units = TopUnits()
+        measured = QSplitter(Qt.Orientation.Horizontal)
+        measured.setObjectName("split.measured")
+        measured.addWidget(self.editor_panel)
+        measured.addWidget(self.top_units)
+        measured.setStretchFactor(0, 4)
+        measured.setStretchFactor(1, 1)
         split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.editor_panel)
+        split.setObjectName("split.central")
+        split.addWidget(measured)
         split.addWidget(self.stated)
-        split.setSizes([130, 470])
+        split.setChildrenCollapsible(False)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
         central = QWidget()
         lay = QVBoxLayout(central)
         lay.setContentsMargins(2, 2, 2, 2)
@@ -133,6 +147,8 @@ class MainWindow(QMainWindow):
         self.examples.picked.connect(self.load_example)
         self.editor.edited.connect(self._on_edited)
         self.editor_panel.pin_requested.connect(self.pin_baseline)
+        self.top_units.unit_clicked.connect(self.editor.select_unit_index)
+        self.stated.chart.unit_clicked.connect(self.editor.select_unit_index)
         self.probe_editor.applied.connect(self.set_probe)
         a = self.analysis
         # the pinned baseline is a side job: it never takes over the status bar
@@ -286,6 +302,7 @@ class MainWindow(QMainWindow):
     def set_input(self, text: str, gold: str | None = None) -> None:
         """Replace the input (undoable) and analyze it at once; the first input becomes the baseline."""
         self.editor.set_text(text, "Load input")
+        fit_editor(self)
         self.analysis.set_text(text, gold, immediate=True)
         if self.editor_panel.baseline is None:
             self.pin_baseline()
@@ -334,6 +351,9 @@ class MainWindow(QMainWindow):
         result = self.analysis.current
         shown = result if (result is not None and result.input == self.editor.text()) else None
         self.editor.show_result(shown)
+        if shown is None or len(shown.unit_probs) >= len(shown.units):
+            # the ranked list is rebuilt once per sweep, not per streamed batch
+            self.top_units.display(shown)
         # the highlight follows the result's own settings until the rerun of a toggle arrives
         forms = self.analysis.current_settings.word_forms
         self.stated.display(shown, self.settings.counterfactual, forms)
@@ -393,6 +413,13 @@ class MainWindow(QMainWindow):
 
     def restore_session(self, session) -> None:
         session_io.restore(self, session)
+
+    def showEvent(self, e):  # noqa: N802 - Qt's name
+        super().showEvent(e)
+        if not self.docks_fitted:
+            self.docks_fitted = True
+            fit_docks(self)
+            fit_editor(self)
 
     def closeEvent(self, e):  # noqa: N802 - Qt's name
         if self.autosave_enabled:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from ..core.errors import ProbeError
 from ..core.prefs import atomic_write
@@ -35,9 +35,9 @@ class ProbeEditor(QWidget):
         self.save_btn, self.save_as_btn = save_btn, save_as
         self.apply_btn.clicked.connect(self.apply)
         open_btn.clicked.connect(self.open_requested)
-        row = QHBoxLayout()
-        for b in (open_btn, save_btn, save_as, self.apply_btn):
-            row.addWidget(b)
+        row = QGridLayout()  # two by two: the right dock area stays narrow at 1280 px
+        for i, b in enumerate((open_btn, save_btn, save_as, self.apply_btn)):
+            row.addWidget(b, i // 2, i % 2)
         lay = QVBoxLayout(self)
         lay.addLayout(row)
         lay.addWidget(self.edit, 1)

@@ -53,6 +53,7 @@ def restore(win, s: Session) -> None:
             win.restoreGeometry(QByteArray.fromBase64(s.geometry.encode()))
         if s.window_state:
             win.restoreState(QByteArray.fromBase64(s.window_state.encode()))
+            win.docks_fitted = True  # the user's own dock sizes win over the defaults
         try:
             win.analysis.settings = Settings.from_dict(s.settings) if s.settings else win.settings
         except (TypeError, ValueError):

@@ -114,10 +114,14 @@ class StatedPanel(QWidget):
             self._set_html("<i>explanation pending…</i>" if waiting else "<i>no explanation</i>")
         else:
             words = [result.units[i].text for i in result.cited]
-            cites = ", ".join(f"[{html.escape(w)}]" for w in words) or "no unit of the input"
+            counts = {w: words.count(w) for w in words}  # "great" cited four times: once, ×4
+            cites = ", ".join(
+                f"[{html.escape(w)}]" + (f" ×{n}" if n > 1 else "") for w, n in counts.items()
+            )
+            cites = cites or "no unit of the input"
             self._set_html(
                 f"<p>“{highlight_cited(result.explanation.text, words, word_forms)}”</p>"
-                f"<p style='color:#555'>cites {cites}</p>"
+                f"<p>cites {cites}</p>"
             )
         metrics = result.metrics if result is not None else {}
         for key, lab in self.metric_labels.items():

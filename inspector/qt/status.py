@@ -24,6 +24,7 @@ def set_text(label: QLabel, text: str) -> None:
 
 
 COLORS = {"info": "#e8f0fe", "warning": "#fff4ce", "error": "#fde7e9"}
+BANNER_TEXT = "#1a1a1a"
 
 
 class MessageBanner(QFrame):
@@ -53,7 +54,11 @@ class MessageBanner(QFrame):
     def show_message(self, text: str, level: str = "info", details: str = "") -> None:
         self.level, self.details = level, details or text
         self.label.setText(text)
-        self.setStyleSheet(f"MessageBanner {{ background: {COLORS.get(level, COLORS['info'])}; }}")
+        # a light tint with dark text on any theme: the palette's text is light on a dark desktop
+        self.setStyleSheet(
+            f"MessageBanner {{ background: {COLORS.get(level, COLORS['info'])}; }}"
+            f" MessageBanner QLabel {{ color: {BANNER_TEXT}; }}"
+        )
         self.copy.setVisible(level in ("warning", "error"))
         self.show()
 

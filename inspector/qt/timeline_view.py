@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -43,6 +44,24 @@ COLORS = {
 }
 SHOWN = ("hit_at_1", "coupling", "accuracy")
 KIND = "timeline"
+EMPTY = (
+    "<p><b>No timeline yet.</b></p><p>Run ▸ Run timeline (<b>Ctrl+T</b>) analyses every ticked "
+    "checkpoint on the input set; Hit@1, coupling and accuracy over training appear here, with "
+    "one row per example below.</p><p>Untick or reorder checkpoints on the left first if you "
+    "like.</p>"
+)
+
+
+def plot_background(widget: QWidget) -> QColor:
+    """Plots take the desktop theme's base colour, never a hard-coded white."""
+    return widget.palette().color(QPalette.ColorRole.Base)
+
+
+def swatch(color: tuple[int, int, int], size: int) -> QIcon:
+    """A filled square in a curve's colour: the toggle row is the plot's legend."""
+    pix = QPixmap(size, size)
+    pix.fill(QColor(*color))
+    return QIcon(pix)
 
 
 class TimelineView(QWidget):
@@ -69,8 +88,10 @@ class TimelineView(QWidget):
     def _build(self) -> None:
         bar = QHBoxLayout()
         self.toggles: dict[str, QCheckBox] = {}
+        side = max(10, self.fontMetrics().height() - 4)
         for key, label in CURVES.items():
             box = QCheckBox(label)
+            box.setIcon(swatch(COLORS[key], side))  # the legend lives here, off the curves
             box.setChecked(key in SHOWN)
             box.setToolTip(METRIC_HELP.get(key, label))
             box.toggled.connect(self.redraw)
@@ -119,9 +140,8 @@ class TimelineView(QWidget):
         ud.addWidget(down)
         sl.addLayout(ud)
 
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = pg.PlotWidget(background=plot_background(self))
         self.plot.setMenuEnabled(False)
-        self.plot.addLegend(offset=(5, 5))
         self.plot.setLabel("left", "metric")
         self.plot.setYRange(-1, 1)
         self.plot.scene().sigMouseMoved.connect(self._on_hover)
@@ -146,13 +166,24 @@ class TimelineView(QWidget):
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.info.setWordWrap(True)
 
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.plot)
-        right.addWidget(self.heat)
-        right.setSizes([200, 160])
+        plots = QSplitter(Qt.Orientation.Vertical)
+        plots.addWidget(self.plot)
+        plots.addWidget(self.heat)
+        plots.setSizes([200, 160])
+        # the plots' own minimum would hold the dock tall even while the empty page shows
+        plots.setMinimumHeight(self.fontMetrics().lineSpacing() * 5)
+        self.plots = plots
+        # before the first run: say what to do instead of empty plots with meaningless axes
+        self.empty = QLabel(EMPTY)
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setAccessibleName("No timeline yet")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(plots)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(side)
-        split.addWidget(right)
+        split.addWidget(self.stack)
         split.setSizes([170, 700])
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
@@ -175,12 +206,24 @@ class TimelineView(QWidget):
         else:
             return None
         same = self.series is not None and self.series.root == fresh.root
+        if self.series is not None and not same:
+            self._forget_result()
         if not same or sorted(self.series.names()) != sorted(fresh.names()):
             self.series = fresh
             self.checkpoints.set_series(fresh)
             self.reference.clear()
             self.reference.addItems([e.name for e in fresh.active()])
         return self.series
+
+    def _forget_result(self) -> None:
+        """Another series was opened: the old run's curves describe other checkpoints."""
+        if self.req_id is not None:
+            self.win.worker.cancel(self.req_id)
+            self._end("cancelled — another series was opened")
+        self.result = None
+        self._partial = []
+        self.redraw()
+        self.info.setText("Run ▸ Run timeline (Ctrl+T) analyses every checkpoint on the input set.")
 
     def arrangement(self) -> dict:
         """The user's order, exclusions and reference, for the session file."""
@@ -320,7 +363,10 @@ class TimelineView(QWidget):
         self.plot.clear()
         self.curves = {}
         self.plotted = None
-        if self.result is None or not self.result.checkpoints:
+        empty = self.result is None or not self.result.checkpoints
+        if self.stack.currentIndex() != (0 if empty else 1):
+            self._show_plots(not empty)
+        if empty:
             self.heat.draw(None)
             return
         ps = self.plotted = plot_series(self.result)
@@ -362,6 +408,18 @@ class TimelineView(QWidget):
         )
         self.plot.addItem(self.degenerate_marks)
         self.heat.draw(self.result)
+
+    def _show_plots(self, shown: bool) -> None:
+        """The first result makes room for the curves and one row per example; none gives it back."""
+        line = self.fontMetrics().lineSpacing()
+        self.plots.setMinimumHeight(line * (14 if shown else 5))
+        self.stack.setCurrentIndex(1 if shown else 0)
+        dock = getattr(self.win, "timeline_dock", None)
+        if shown and dock is not None and not dock.isFloating():
+            from .layout import BOTTOM_SHARE_RUN
+
+            want = max(dock.height(), int(self.win.height() * BOTTOM_SHARE_RUN))
+            self.win.resizeDocks([dock], [want], Qt.Orientation.Vertical)
 
     # -- interaction --------------------------------------------------------------------
     def _on_points_clicked(self, _item, points, _ev=None) -> None:

@@ -5,21 +5,32 @@ from __future__ import annotations
 import bisect
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QColor, QKeySequence, QTextCharFormat, QTextCursor, QUndoStack
+from PySide6.QtGui import (
+    QColor,
+    QKeySequence,
+    QPalette,
+    QTextCharFormat,
+    QTextCursor,
+    QUndoStack,
+)
 from PySide6.QtWidgets import QLineEdit, QMenu, QPlainTextEdit, QTextEdit
 
+from ..core import colors
 from ..core.results import ExampleResult
 from ..core.units import Unit, ablate, word_units
 from .undo import SetText
 
-TINT = QColor(230, 90, 40)
-CITED = QColor(30, 110, 220)
+
+def _rgb(c: QColor) -> colors.RGB:
+    return (c.red(), c.green(), c.blue())
 
 
-def tint_for(delta: float) -> QColor:
-    c = QColor(TINT)
-    c.setAlpha(int(25 + 200 * max(0.0, min(1.0, delta))))
-    return c
+def tint_for(
+    delta: float, signed: float | None = None, vmax: float = 1.0, base: QColor | None = None
+) -> tuple[QColor, QColor]:
+    """(background, text colour) of a unit: the shared Δ scale over the editor's own base."""
+    bg = colors.delta_rgb(delta, signed, vmax, _rgb(base) if base is not None else colors.WHITE)
+    return QColor(*bg), QColor(*colors.text_on(bg))
 
 
 class _UnitPopup(QLineEdit):
@@ -29,7 +40,6 @@ class _UnitPopup(QLineEdit):
         super().__init__(editor.viewport())
         self.editor = editor
         self.mode, self.index = "replace", -1
-        self.returnPressed.connect(self._apply)
         self.hide()
 
     def open(self, mode: str, index: int, rect) -> None:
@@ -62,6 +72,12 @@ class _UnitPopup(QLineEdit):
         if e.key() == Qt.Key.Key_Escape:
             self.hide()
             self.editor.setFocus()
+            return
+        if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            # QLineEdit ignores Return after returnPressed, so the key travelled on to the
+            # editor under this box and typed a newline into the input
+            e.accept()
+            self._apply()
             return
         super().keyPressEvent(e)
 
@@ -177,6 +193,17 @@ class TokenEditor(QPlainTextEdit):
         c.setPosition(units[i].end, QTextCursor.MoveMode.KeepAnchor)
         self.setTextCursor(c)
 
+    def select_unit_index(self, index: int) -> None:
+        """Select unit ``index`` and scroll it into view (a click in the ranked list or chart)."""
+        units = self.units()
+        if 0 <= index < len(units):
+            c = self.textCursor()
+            c.setPosition(units[index].start)
+            c.setPosition(units[index].end, QTextCursor.MoveMode.KeepAnchor)
+            self.setTextCursor(c)
+            self.ensureCursorVisible()
+            self.setFocus()
+
     def delete_unit(self, index: int | None = None) -> None:
         units = self.units()
         i = self.unit_at() if index is None else index
@@ -287,21 +314,27 @@ class TokenEditor(QPlainTextEdit):
             return self._tints[1]
         sels, painted = [], []
         if r is not None and r.input == self._text:
-            deltas, cited = r.deltas, set(r.cited)
+            deltas, signed, cited = r.deltas, r.signed, set(r.cited)
+            vmax = max(deltas, default=0.0)
+            base = self.palette().color(QPalette.ColorRole.Base)
             for i, unit in enumerate(r.units):
                 d = deltas[i] if i < len(deltas) else None
                 fmt = QTextCharFormat()
                 if d is not None:
-                    fmt.setBackground(tint_for(d))
+                    bg, fg = tint_for(d, signed[i], vmax, base)
+                    fmt.setBackground(bg)
+                    fmt.setForeground(fg)
+                    side = "for" if signed[i] <= 0 else "against"
                     fmt.setToolTip(
-                        f"“{unit.text}”  Δ = {d:.3f}" + ("  · cited" if i in cited else "")
+                        f"“{unit.text}”  Δ = {d:.3f} ({side} the answer)"
+                        + (f"  · {colors.CITED_MARK} cited" if i in cited else "")
                     )
                     painted.append((unit, d, i in cited))
                 elif i not in cited:
                     continue
                 if i in cited:
+                    # underlined in the text colour: readable on every tint, light or dark theme
                     fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SingleUnderline)
-                    fmt.setUnderlineColor(CITED)
                     fmt.setFontWeight(700)
                 sels.append(self._selection(unit, fmt))
         self._tints = (key, (sels, painted))

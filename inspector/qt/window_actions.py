@@ -35,9 +35,9 @@ def install(win) -> None:
     _edit(win)
     _view(win)
     _run(win)
-    win.menus["Help"].addAction(
-        "Keyboard shortcuts", lambda: win.show_message(shortcut_help(win), "info")
-    )
+    from .shortcuts_dialog import show_shortcuts
+
+    win.menus["Help"].addAction("Keyboard shortcuts", lambda: show_shortcuts(win))
 
 
 def _file(win) -> None:
@@ -360,8 +360,13 @@ def _refresh_recent(win) -> None:
 
 
 def shortcut_help(win) -> str:
+    """Every shortcut on one line (for logs and tests); the Help dialog shows them as a table."""
+    return " · ".join(f"{name}: {keys}" for name, keys in shortcut_rows(win))
+
+
+def shortcut_rows(win) -> list[tuple[str, str]]:
     """Every shortcut: menu items, items of submenus, and window actions in no menu."""
-    rows: dict[str, None] = {}
+    rows: dict[tuple[str, str], None] = {}
 
     def add(act, within: str = "") -> None:
         name = within + act.text().replace("&", "")
@@ -371,11 +376,11 @@ def shortcut_help(win) -> str:
             return
         keys = [k.toString() for k in act.shortcuts() if not k.isEmpty()]
         if keys:
-            rows[f"{name}: {' or '.join(keys)}"] = None
+            rows[(name, " or ".join(keys))] = None
 
     for menu in win.menus.values():
         for act in menu.actions():
             add(act)
     for act in win.actions():
         add(act)
-    return " · ".join(rows)
+    return list(rows)

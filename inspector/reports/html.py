@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
+from ..core import colors
 from ..core.metrics import METRIC_HELP
 from ..core.timeline_plot import CURVES, plot_series
 from .model import Report, timeline_result, top_unit
@@ -14,7 +15,8 @@ CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#222;max-width:980px;margin:24px auto;padding:0 16px}
 h1{font-size:22px;margin-bottom:4px}h2{font-size:18px;border-bottom:1px solid #ccc;padding-bottom:3px;margin-top:28px}
 h3{font-size:15px;margin-bottom:4px}.sub{color:#666}
-table{border-collapse:collapse;margin:8px 0;font-size:13px}.wide{overflow-x:auto}th,td{border:1px solid #ddd;padding:3px 7px;text-align:right}
+table{border-collapse:collapse;margin:8px 0;font-size:13px}.wide{overflow-x:auto}th,td{border:1px solid #ddd;padding:3px 7px;text-align:right;overflow-wrap:break-word;word-wrap:break-word}
+table.changes{width:100%;table-layout:fixed}table.summary{font-size:12px}table.summary td,table.summary th{padding:3px 4px}table.changes td{vertical-align:top}
 th:first-child,td:first-child{text-align:left}th{background:#f4f4f4}
 svg{max-width:100%;height:auto;font-family:system-ui,sans-serif}
 .units{line-height:2.1}.u{padding:2px 3px;border-radius:3px;margin:0 1px}
@@ -27,6 +29,7 @@ table.cols{width:100%;table-layout:fixed;margin:0}td.col{border:0;padding:0 8px 
 """
 
 HEADERS = {
+    "accuracy": "acc&shy;uracy",
     "top_delta": "top Δ",
     "hit_at_1": "Hit@1",
     "cited_mass": "cited mass",
@@ -48,6 +51,14 @@ SUMMARY = (
     "cited_mass_lift",
     *CHECKPOINT_METRICS[4:],
     "n_undecided",
+)
+CHANGE_COLUMNS = (  # (width %, heading) of the compare table
+    (40, "input"),
+    (8, "change"),
+    (14, "label A → B"),
+    (12, "top unit A → B"),
+    (16, "cited A → B"),
+    (10, "expl. changed"),
 )
 
 
@@ -82,9 +93,23 @@ def cell(m: dict, k: str) -> str:
     return f'{escape(fmt(v))}<br><span class="small">{band}n={n}</span>'
 
 
-def tint(delta: float, vmax: float) -> str:
-    a = 0 if vmax <= 0 else min(delta / vmax, 1.0)
-    return f"background:rgba(214,39,40,{0.08 + 0.6 * a:.2f})"
+def tint(delta: float, vmax: float, signed: float | None = None) -> str:
+    """The app's own Δ scale (``core.colors``): side by the signed shift, depth by Δ."""
+    bg = colors.delta_rgb(delta, signed, vmax)
+    return f"background:{colors.hex_rgb(bg)};color:{colors.hex_rgb(colors.text_on(bg))}"
+
+
+def breakable(name: str) -> str:
+    """A checkpoint path that may wrap after '/', never inside 'checkpoint' (one letter a line)."""
+    return escape(name).replace("/", "/&#8203;")
+
+
+def counted(words: list[str]) -> str:
+    """'great ×4, awful' rather than 'great, great, great, great, awful'."""
+    counts: dict[str, int] = {}
+    for w in words:
+        counts[w] = counts.get(w, 0) + 1
+    return ", ".join(w + (f" ×{n}" if n > 1 else "") for w, n in counts.items())
 
 
 def summary_table(r: Report) -> str:
@@ -95,7 +120,7 @@ def summary_table(r: Report) -> str:
     )
     rows = []
     for c in r.timeline["checkpoints"]:
-        name = escape(c["name"]) + (" <b>(reference)</b>" if c["name"] == ref else "")
+        name = breakable(c["name"]) + (" <b>(reference)</b>" if c["name"] == ref else "")
         if c.get("duplicate_of"):
             name += f" <span class='small'>(same weights as {escape(c['duplicate_of'])})</span>"
         step = fmt(c.get("step"))
@@ -118,7 +143,8 @@ def summary_table(r: Report) -> str:
             + "</tr>"
         )
     return (
-        f'<div class="wide"><table><tr><th>checkpoint</th><th>step</th>{head}</tr>{"".join(rows)}'
+        f'<div class="wide"><table class="summary"><tr><th width="14%">checkpoint</th><th>step</th>{head}</tr>'
+        f"{''.join(rows)}"
         "</table></div>"
     )
 
@@ -177,7 +203,8 @@ def units_html(ex: dict) -> str:
         out.append(escape(text[pos : u["start"]]))
         cls = "u cited" if i in cited else "u"
         out.append(
-            f'<span class="{cls}" style="{tint(u["delta"], vmax)}" title="Δ {u["delta"]:.3f}'
+            f'<span class="{cls}" style="{tint(u["delta"], vmax, u.get("signed"))}" '
+            f'title="Δ {u["delta"]:.3f}'
             f'{", flips" if u.get("flips") else ""}">{escape(text[u["start"] : u["end"]])}'
             f"{'<sup>◆</sup>' if i in cited else ''}</span>"
         )
@@ -229,15 +256,19 @@ def compare_section(r: Report) -> str:
     rows = "".join(
         f"<tr><td>{escape(c['input'])}</td><td>{c['score']:.3f}</td><td>{escape(c['label_a'])} → "
         f"{escape(c['label_b'])}</td><td>{escape(str(c['top_a']))} → {escape(str(c['top_b']))}</td>"
-        f"<td>{escape(', '.join(c['cited_a']) or '—')} → {escape(', '.join(c['cited_b']) or '—')}</td>"
+        f"<td>{escape(counted(c['cited_a']) or '—')} → {escape(counted(c['cited_b']) or '—')}</td>"
         f"<td>{'yes' if c['explanation_changed'] else ''}</td></tr>"
         for c in r.compare["changes"]
     )
     out = [
         f"<p>A = <b>{escape(a)}</b>, B = <b>{escape(b)}</b>. Inputs whose label, top unit or cited "
         "units changed, largest change first (prediction TVD + change of the top Δ).</p>",
-        "<table><tr><th>input</th><th>change</th><th>label A → B</th><th>top unit A → B</th>"
-        f"<th>cited A → B</th><th>explanation changed</th></tr>{rows}</table>",
+        # fixed column shares: a long input gets the room, so no column is squeezed to a letter
+        '<table class="changes" width="100%"><colgroup>'
+        + "".join(f'<col style="width:{w}%">' for w, _ in CHANGE_COLUMNS)
+        + "</colgroup><tr>"
+        + "".join(f'<th width="{w}%">{h}</th>' for w, h in CHANGE_COLUMNS)
+        + f"</tr>{rows}</table>",
     ]
     for tag, c in (("A", ca), ("B", cb)):
         if (c.get("metrics") or {}).get("degenerate"):
@@ -267,6 +298,10 @@ def compare_section(r: Report) -> str:
                     (f"A: {a}", f"B: {b}"),
                     set(ea["explanation"]["cited"] if ea.get("explanation") else []),
                     set(eb["explanation"]["cited"] if eb.get("explanation") else []),
+                    signed=(
+                        [u.get("signed") for u in ea["units"]],
+                        [u.get("signed") for u in eb["units"]],
+                    ),
                 )
             )
         out.append(
@@ -301,8 +336,8 @@ def definitions() -> str:
     )
     return (
         f"<table>{rows}</table><p class='small'>Δ of a unit = total variation distance between the "
-        "label distribution with and without that unit. Units are tinted by Δ (darker = larger); "
-        "units the explanation names are outlined and marked ◆. A unit is named when the "
+        "label distribution with and without that unit. Units are tinted by Δ, the same scale as "
+        f"the app: {escape(colors.LEGEND)}; units the explanation names are outlined and marked ◆. A unit is named when the "
         "explanation quotes it, or uses it as a content word (function words and punctuation of "
         "the explanation's own sentence never count). An input whose largest Δ is below τ is "
         "undecided: it has no Hit@1 and is not in the conflict set. Every mean carries n and a "

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from html import escape
 
+from ..core import colors
+
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"]
 
 
@@ -93,6 +95,9 @@ def line_chart(
     return "".join(out)
 
 
+TOP_K = 15  # bars per chart; the rest are summed in one line (the input itself shows them all)
+
+
 def _band(name: str, pts, color: str, px, py) -> list[str]:
     """Shaded polygons of an interval band, one per run of points that all have an interval."""
     out, run = [], []
@@ -125,35 +130,51 @@ def paired_bars(
     marks_a: set[int] = frozenset(),
     marks_b: set[int] = frozenset(),
     width: int = 640,
+    signed: tuple[list, list] | None = None,
+    top_k: int = TOP_K,
 ) -> str:
-    """Horizontal bars of Δ per unit for A and B side by side; ◆ marks units the explanation cites."""
+    """Horizontal bars of Δ for A and B side by side, the top units by the larger Δ first.
+
+    Colours are the app's Δ scale (``core.colors``): orange for the answer, purple against;
+    ◆ marks units the explanation cites.
+    """
     row, left, half = 22, 130, (width - 130 - 20) // 2
-    height = 34 + row * len(labels)
+    order = sorted(range(len(labels)), key=lambda i: (-max(a[i], b[i]), i))
+    shown, rest = order[:top_k], order[top_k:]
+    height = 34 + row * len(shown) + (row if rest else 0)
     vmax = max([*a, *b, 1e-9])
+    signs = signed or ([None] * len(a), [None] * len(b))
     out = [
         f'<svg viewBox="0 0 {width} {height}" width="{width}" '
         f'height="{height}" role="img" aria-label="measured shift per unit">'
     ]
-    for col, (name, vals, marks, color) in enumerate(
-        ((names[0], a, marks_a, PALETTE[0]), (names[1], b, marks_b, PALETTE[1]))
+    for col, (name, vals, marks, sign) in enumerate(
+        ((names[0], a, marks_a, signs[0]), (names[1], b, marks_b, signs[1]))
     ):
         x = left + col * (half + 10)
         out.append(
             f'<text x="{x}" y="16" font-size="13" font-weight="bold" fill="#222">{escape(name)}</text>'
         )
-        for i, v in enumerate(vals):
-            y = 26 + i * row
+        for r, i in enumerate(shown):
+            v = vals[i]
+            y = 26 + r * row
             w = max(v / vmax * (half - 60), 0.5)
-            mark = " ◆" if i in marks else ""
+            mark = f" {colors.CITED_MARK}" if i in marks else ""
+            fill = colors.hex_rgb(colors.side_rgb(sign[i] if i < len(sign) else None))
             out.append(
-                f'<rect x="{x}" y="{y}" width="{w:.1f}" height="{row - 6}" fill="{color}">'
+                f'<rect x="{x}" y="{y}" width="{w:.1f}" height="{row - 6}" fill="{fill}">'
                 f"<title>{escape(labels[i])}: Δ {v:.3f}{' (cited)' if mark else ''}</title></rect>"
                 f'<text x="{x + w + 4:.1f}" y="{y + row - 10}" font-size="11" fill="#444">{v:.3f}{mark}</text>'
             )
-    for i, lab in enumerate(labels):
+        if rest:
+            out.append(
+                f'<text x="{x}" y="{26 + len(shown) * row + row - 10}" font-size="11" fill="#666">'
+                f"+{len(rest)} more, ΣΔ {sum(vals[i] for i in rest):.2f}</text>"
+            )
+    for r, i in enumerate(shown):
         out.append(
-            f'<text x="{left - 6}" y="{26 + i * row + row - 10}" font-size="11" fill="#444" text-anchor="end">'
-            f"{escape(lab[:18])}</text>"
+            f'<text x="{left - 6}" y="{26 + r * row + row - 10}" font-size="11" fill="#444" text-anchor="end">'
+            f"{escape(labels[i][:18])}</text>"
         )
     out.append("</svg>")
     return "".join(out)
