@@ -80,6 +80,15 @@ def ray_cluster(tmp_path_factory):
     ray.shutdown()
 
 
+@pytest.fixture(scope="module")
+def cluster(ray_cluster):
+    """Two workers shared by the tests that drive RayCluster directly (each start imports torch)."""
+    from inspector.core.cluster import RayCluster
+
+    with RayCluster(workers=2) as c:
+        yield c
+
+
 def _close(a, b) -> bool:
     if a is None or b is None:
         return a is b
@@ -140,56 +149,54 @@ def test_two_workers_equal_one_process_and_only_the_driver_writes_the_cache(
 
 
 def test_a_killed_worker_is_retried_and_nothing_is_lost_or_counted_twice(
-    ray_cluster, series, sentiment_probe, single, tmp_path
+    cluster, series, sentiment_probe, single, tmp_path
 ):
     import ray
 
-    from inspector.core.cluster import RayCluster, run_cluster_timeline
+    from inspector.core.cluster import run_cluster_timeline
 
     killed = []
-    with RayCluster(workers=2) as cluster:
 
-        def progress(done, total, message):
-            if done > 0 and not killed:  # a chunk is back; both workers still have some queued
-                killed.append(cluster.actors[0])
-                ray.kill(cluster.actors[0], no_restart=True)
+    def progress(done, total, message):
+        if done > 0 and not killed:  # a chunk is back; both workers still have some queued
+            killed.append(cluster.actors[0])
+            ray.kill(cluster.actors[0], no_restart=True)
 
-        cache = ResultCache(tmp_path / "cache.sqlite")
-        result = run_cluster_timeline(
-            discover_series(series),
-            load_probe(sentiment_probe),
-            [Example(t, y) for t, y in INPUTS],
-            Settings(),
-            cache=cache,
-            task=TaskState(progress),
-            cluster=cluster,
-        )
-        assert killed and cluster.resubmitted >= 1
-        assert cluster.actors[0] is not killed[0]  # replaced by a fresh worker
+    cache = ResultCache(tmp_path / "cache.sqlite")
+    result = run_cluster_timeline(
+        discover_series(series),
+        load_probe(sentiment_probe),
+        [Example(t, y) for t, y in INPUTS],
+        Settings(),
+        cache=cache,
+        task=TaskState(progress),
+        cluster=cluster,
+    )
+    assert killed and cluster.resubmitted >= 1
+    assert cluster.actors[0] is not killed[0]  # replaced by a fresh worker
     assert_same_timeline(result.to_dict(), single)
     assert len(cache) == 8
     cache.close()
 
 
-def test_cancel_stops_the_cluster_work(ray_cluster, series, sentiment_probe, tmp_path):
-    from inspector.core.cluster import RayCluster, run_cluster_timeline
+def test_cancel_stops_the_cluster_work(cluster, series, sentiment_probe, tmp_path):
+    """Last of the shared-cluster tests: a cancel kills its workers."""
+    from inspector.core.cluster import run_cluster_timeline
     from inspector.core.errors import Cancelled
 
-    task = TaskState()
+    task = TaskState(lambda done, total, msg: task.cancel() if done else None)
     cache = ResultCache(tmp_path / "cache.sqlite")
-    with RayCluster(workers=2) as cluster:
-        task._on_progress = lambda done, total, msg: task.cancel() if done else None
-        with pytest.raises(Cancelled):
-            run_cluster_timeline(
-                discover_series(series),
-                load_probe(sentiment_probe),
-                [Example(t, y) for t, y in INPUTS],
-                Settings(),
-                cache=cache,
-                task=task,
-                cluster=cluster,
-            )
-        assert cluster.actors == []  # killed: nothing keeps computing
+    with pytest.raises(Cancelled):
+        run_cluster_timeline(
+            discover_series(series),
+            load_probe(sentiment_probe),
+            [Example(t, y) for t, y in INPUTS],
+            Settings(),
+            cache=cache,
+            task=task,
+            cluster=cluster,
+        )
+    assert cluster.actors == []  # killed: nothing keeps computing
     assert 0 < len(cache) < 8  # what finished before the cancel stays cached
     cache.close()
 
