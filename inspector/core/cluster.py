@@ -90,7 +90,7 @@ class RayCluster:
             kw = dict(
                 include_dashboard=False,
                 log_to_driver=log.isEnabledFor(logging.INFO),
-                logging_level=logging.WARNING,
+                logging_level=logging.INFO if log.isEnabledFor(logging.INFO) else logging.ERROR,
             )
             try:
                 if self.address:

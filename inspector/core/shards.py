@@ -209,7 +209,7 @@ def _assemble(parts: list[tuple[str, dict]], task, on_checkpoint) -> TimelineRes
             plan.cached[name] = plan.cached.get(name, 0) + c.get("cached", 0)
             plan.seconds[name] = plan.seconds.get(name, 0.0) + c.get("seconds", 0.0)
         for r in d["results"]:
-            plan.results[(r["checkpoint"], r["input"])] = r["result"]
+            plan.add((r["checkpoint"], r["input"]), r["result"])
     if sorted(plan.units) != [
         divmod(u, len(examples)) for u in range(len(entries) * len(examples))
     ]:

@@ -65,6 +65,8 @@ class WorkPlan:
     results: dict[tuple[int, int], dict] = field(default_factory=dict)
     cached: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    _got: dict[int, int] = field(default_factory=dict, repr=False)  # results per checkpoint
+    _per_entry: dict[int, int] | None = field(default=None, repr=False)
 
     @property
     def total(self) -> int:
@@ -73,9 +75,22 @@ class WorkPlan:
     def settled(self, unit: tuple[int, int]) -> bool:
         return unit in self.results or self.entries[unit[0]].name in self.errors
 
+    def add(self, unit: tuple[int, int], result: dict) -> None:
+        if unit not in self.results:
+            self._got[unit[0]] = self._got.get(unit[0], 0) + 1
+        self.results[unit] = result
+
     @property
     def done(self) -> int:
-        return sum(self.settled(u) for u in self.units)
+        """Units with a result or whose checkpoint failed (O(checkpoints): asked per chunk)."""
+        if self._per_entry is None:
+            self._per_entry = {}
+            for e, _ in self.units:
+                self._per_entry[e] = self._per_entry.get(e, 0) + 1
+        return sum(
+            n if self.entries[e].name in self.errors else self._got.get(e, 0)
+            for e, n in self._per_entry.items()
+        )
 
     def chunks(self, size: int) -> list[Chunk]:
         """The units still to compute, per checkpoint in order, ``size`` inputs at a time."""
@@ -94,7 +109,7 @@ class WorkPlan:
         """A chunk's reply from wherever it ran; the cache is written here, and only here."""
         entry = self.entries[chunk.entry]
         for x, res in zip(chunk.items, reply["results"], strict=False):
-            self.results[(chunk.entry, x)] = res
+            self.add((chunk.entry, x), res)
             if cache is not None:
                 cache.put(
                     example_key(
@@ -147,7 +162,7 @@ def plan_work(
             continue
         hit = cache.get(example_key(plan.hashes[name], probe, examples[x], settings))
         if hit is not None:
-            plan.results[(e, x)] = hit
+            plan.add((e, x), hit)
             plan.cached[name] += 1
     return plan
 
