@@ -9,8 +9,11 @@ queued tasks, kills the actors and shuts down a cluster this process started.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
+import threading
 
 from .errors import InputError
 from .inputs import Example
@@ -42,6 +45,23 @@ def require_ray():
 def chunk_size(n_inputs: int, workers: int) -> int:
     """Small enough that every worker gets work on short runs, at most 32 inputs per task."""
     return max(1, min(32, -(-n_inputs // max(1, workers))))
+
+
+@contextlib.contextmanager
+def _interrupt_after():
+    """Hold Ctrl-C until the block ends, then raise it: Ray interrupted mid-start leaves its
+    agent processes behind, so the start finishes and the caller shuts it down cleanly."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    hit = []
+    old = signal.signal(signal.SIGINT, lambda *_: hit.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+    if hit:
+        raise KeyboardInterrupt
 
 
 class ModelWorker:
@@ -92,25 +112,34 @@ class RayCluster:
                 log_to_driver=log.isEnabledFor(logging.INFO),
                 logging_level=logging.INFO if log.isEnabledFor(logging.INFO) else logging.ERROR,
             )
+            self.owned = True
             try:
-                if self.address:
-                    ray.init(address=self.address, **kw)
-                else:
-                    ray.init(num_cpus=max(self.workers or 1, os.cpu_count() or 1), **kw)
+                with _interrupt_after():
+                    if self.address:
+                        ray.init(address=self.address, **kw)
+                    else:
+                        ray.init(num_cpus=max(self.workers or 1, os.cpu_count() or 1), **kw)
             except (ConnectionError, RuntimeError, ValueError) as exc:
+                self.close()
                 where = self.address or "a local cluster"
                 raise InputError(
                     f"cannot start Ray on {where}: {str(exc).splitlines()[0]}"
                 ) from exc
-            self.owned = True
-        res = ray.cluster_resources()
-        cpus, gpus = int(res.get("CPU", 1)), int(res.get("GPU", 0))
-        n = self.workers or gpus or cpus
-        # a GPU per actor where the cluster has them; shared when there are more actors than GPUs
-        self.gpus = min(1.0, gpus / n) if gpus else 0.0
-        # on a cluster we started, the cores are split between the actors (torch threads too)
-        self.cpus = max(1, cpus // n) if self.owned else 1
-        self.actors = [self._spawn() for _ in range(n)]
+            except KeyboardInterrupt:
+                self.close()
+                raise
+        try:
+            res = ray.cluster_resources()
+            cpus, gpus = int(res.get("CPU", 1)), int(res.get("GPU", 0))
+            n = self.workers or gpus or cpus
+            # a GPU per actor where the cluster has them; shared when there are more actors
+            self.gpus = min(1.0, gpus / n) if gpus else 0.0
+            # on a cluster we started, the cores are split between the actors (torch threads too)
+            self.cpus = max(1, cpus // n) if self.owned else 1
+            self.actors = [self._spawn() for _ in range(n)]
+        except BaseException:  # Ctrl-C while starting: leave no cluster behind
+            self.close()
+            raise
         return self
 
     def __exit__(self, *exc) -> None:
@@ -123,8 +152,9 @@ class RayCluster:
             except Exception:  # noqa: BLE001 - already dead or the cluster went away
                 pass
         self.actors = []
-        if self.owned and self.ray.is_initialized():
-            self.ray.shutdown()
+        if self.owned:
+            with _interrupt_after():  # a second Ctrl-C must not cut the shutdown short
+                self.ray.shutdown()
             self.owned = False
 
     def _spawn(self):
