@@ -148,32 +148,39 @@ def test_two_workers_equal_one_process_and_only_the_driver_writes_the_cache(
     assert_same_timeline(json.loads(again.read_text()), single)
 
 
-def test_a_killed_worker_is_retried_and_nothing_is_lost_or_counted_twice(
+def test_a_worker_that_dies_mid_task_is_replaced_and_nothing_is_lost_or_counted_twice(
     cluster, series, sentiment_probe, single, tmp_path
 ):
     import ray
 
-    from inspector.core.cluster import run_cluster_timeline
+    from inspector.core.cluster import ModelWorker, run_cluster_timeline
 
-    killed = []
+    marker = tmp_path / "died"
 
-    def progress(done, total, message):
-        if done > 0 and not killed:  # a chunk is back; both workers still have some queued
-            killed.append(cluster.actors[0])
-            ray.kill(cluster.actors[0], no_restart=True)
+    class DiesOnItsFirstChunk(ModelWorker):  # defined here: Ray ships it to the worker by value
+        def run(self, *args):
+            if not marker.exists():
+                marker.touch()
+                os._exit(1)  # the process dies in the middle of its task, as an OOM kill would
+            return super().run(*args)
 
-    cache = ResultCache(tmp_path / "cache.sqlite")
-    result = run_cluster_timeline(
-        discover_series(series),
-        load_probe(sentiment_probe),
-        [Example(t, y) for t, y in INPUTS],
-        Settings(),
-        cache=cache,
-        task=TaskState(progress),
-        cluster=cluster,
-    )
-    assert killed and cluster.resubmitted >= 1
-    assert cluster.actors[0] is not killed[0]  # replaced by a fresh worker
+    ray.kill(cluster.actors[0])
+    cluster.worker_class = DiesOnItsFirstChunk
+    cluster.actors[0] = doomed = cluster._spawn()
+    try:
+        cache = ResultCache(tmp_path / "cache.sqlite")
+        result = run_cluster_timeline(
+            discover_series(series),
+            load_probe(sentiment_probe),
+            [Example(t, y) for t, y in INPUTS],
+            Settings(),
+            cache=cache,
+            cluster=cluster,
+        )
+    finally:
+        cluster.worker_class = ModelWorker
+    assert marker.exists() and cluster.resubmitted >= 1
+    assert cluster.actors[0] is not doomed  # replaced by a fresh worker
     assert_same_timeline(result.to_dict(), single)
     assert len(cache) == 8
     cache.close()

@@ -89,6 +89,8 @@ class RayCluster:
     Joining when Ray is already initialised in this process uses that cluster and leaves it up.
     """
 
+    worker_class = ModelWorker  # what each actor runs (tests give one that dies on cue)
+
     def __init__(
         self,
         workers: int | None = None,
@@ -158,7 +160,7 @@ class RayCluster:
             self.owned = False
 
     def _spawn(self):
-        remote = self.ray.remote(ModelWorker).options(
+        remote = self.ray.remote(self.worker_class).options(
             num_cpus=self.cpus, num_gpus=self.gpus, max_restarts=0, max_task_retries=0
         )
         return remote.remote(self.device, self.cpus, self.trusted)
