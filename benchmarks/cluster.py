@@ -134,12 +134,14 @@ def main() -> int:
             t_run = time.perf_counter() - t1
         cache.close()
         same = metrics_agree(res, single)
+        busy = sum(c.seconds for c in res.checkpoints)  # the workers' own time on their chunks
         rows.append((n, t_start, t_run, cache.put_seconds / units, same))
         print(
             f"{n} worker{'s' if n > 1 else ' '}            {t_run:7.2f} s   (+ {t_start:.2f} s"
             f" to start the workers)   speed-up {t_single / t_run:.2f}×"
             f" ({t_single / (t_run + t_start):.2f}× counting start-up)"
             f"   metrics equal: {'yes' if same else 'NO'}"
+            f"   workers busy {busy:.1f} s = {busy / t_run:.2f} × wall"
         )
     ray.shutdown()
     print(
