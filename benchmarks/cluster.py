@@ -118,7 +118,13 @@ def main() -> int:
     print(f"one process          {t_single:7.2f} s   (model load {t_load:.2f} s each)")
 
     t0 = time.perf_counter()
-    ray.init(num_cpus=cores, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    ray.init(
+        address="local",
+        num_cpus=cores,
+        include_dashboard=False,
+        log_to_driver=False,
+        logging_level="ERROR",
+    )
     t_init = time.perf_counter() - t0
     rows = []
     for n in (1, 2):

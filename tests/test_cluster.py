@@ -69,7 +69,11 @@ def ray_cluster(tmp_path_factory):
     os.environ["INSPECTOR_CACHE_DIR"] = str(worker_dirs / "cache")
     try:
         ray.init(
-            num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR
+            address="local",
+            num_cpus=2,
+            include_dashboard=False,
+            log_to_driver=False,
+            logging_level=logging.ERROR,
         )
     finally:
         if saved is None:
@@ -270,3 +274,18 @@ def test_workers_without_ray_say_how_to_install_it(
     assert main([*args, "--workers", "2"]) == 2
     err = capsys.readouterr().err.strip()
     assert "pip install 'inspector-faithfulness[cluster]'" in err and len(err.splitlines()) == 1
+
+
+def test_an_address_where_no_cluster_answers_is_one_line(
+    series, sentiment_probe, inputs_file, capsys
+):
+    pytest.importorskip("ray")
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    args = _timeline_args(series, sentiment_probe, inputs_file)
+    assert main([*args, "--ray-address", f"127.0.0.1:{port}"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "no Ray cluster answers there" in err and len(err.splitlines()) == 1

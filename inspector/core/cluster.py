@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 import threading
 
 from .errors import InputError
@@ -45,6 +46,19 @@ def require_ray():
 def chunk_size(n_inputs: int, workers: int) -> int:
     """Small enough that every worker gets work on short runs, at most 32 inputs per task."""
     return max(1, min(32, -(-n_inputs // max(1, workers))))
+
+
+def check_reachable(address: str, timeout: float = 5.0) -> None:
+    """A HOST:PORT that answers nothing is one line now, not minutes of Ray retrying it."""
+    host, sep, port = address.rpartition(":")
+    if address == "auto" or "://" in address or not sep or not port.isdigit():
+        return  # auto, ray://, or a form Ray resolves itself
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise InputError(
+            f"--ray-address {address}: no Ray cluster answers there ({exc.strerror or exc})"
+        ) from None
 
 
 @contextlib.contextmanager
@@ -108,6 +122,8 @@ class RayCluster:
     # -- lifetime -----------------------------------------------------------------
     def __enter__(self) -> RayCluster:
         ray = self.ray
+        if self.address:
+            check_reachable(self.address)
         if not ray.is_initialized():
             kw = dict(
                 include_dashboard=False,
@@ -120,7 +136,11 @@ class RayCluster:
                     if self.address:
                         ray.init(address=self.address, **kw)
                     else:
-                        ray.init(num_cpus=max(self.workers or 1, os.cpu_count() or 1), **kw)
+                        ray.init(
+                            address="local",  # a new one, even where `ray start` runs one
+                            num_cpus=max(self.workers or 1, os.cpu_count() or 1),
+                            **kw,
+                        )
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 self.close()
                 where = self.address or "a local cluster"
