@@ -244,8 +244,13 @@ def test_merge_refuses_parts_that_do_not_belong_together(
     fewer = tmp_path / "fewer.json"
     assert main(["timeline", "--series", str(series), "--probe", str(sentiment_probe),
                  "--inputs", str(few), "--shard", "1/2", "--json", str(fewer)]) == 0  # fmt: skip
+    cut = tmp_path / "cut.json"
+    cut.write_text(
+        json.dumps({k: v for k, v in json.loads(p1.read_text()).items() if k != "results"})
+    )
     capsys.readouterr()
     cases = [
+        ([p0, cut], "an incomplete part (no results)"),
         ([p0, other], "settings hash"),
         ([p0, fewer], "inputs hash"),
         ([p0], "shard 1/2 missing"),

@@ -152,7 +152,17 @@ def _load_part(path: str) -> dict:
         raise InputError(f"{path}: not a timeline part (written by inspector timeline --shard)")
     if d.get("version") != VERSION:
         raise InputError(f"{path}: part format version {d.get('version')}, expected {VERSION}")
+    missing = [k for k in _KEYS if k not in d]
+    shard = d.get("shard")
+    if not missing and not (isinstance(shard, dict) and {"index", "count", "units"} <= set(shard)):
+        missing = ["shard"]
+    if missing:
+        raise InputError(f"{path}: an incomplete part (no {', '.join(missing)})")
     return d
+
+
+_KEYS = ("shard", "hashes", "series", "reference", "checkpoints", "settings", "probe", "inputs")
+_KEYS += ("skipped", "results")
 
 
 def merge_parts(paths: list[str], task=None, on_checkpoint=None) -> TimelineResult:
