@@ -243,6 +243,12 @@ def cmd_timeline(args) -> int:
     return run_cli_timeline(args, _settings(args), _stderr_progress, _write_json)
 
 
+def cmd_merge(args) -> int:
+    from .core.timeline_cli import run_cli_merge
+
+    return run_cli_merge(args, _stderr_progress, _write_json)
+
+
 def cmd_report(args) -> int:
     from .reports.cli import run_cli_report
 
@@ -275,6 +281,29 @@ def cmd_gui(args) -> int:
 def _stderr_progress(done: int, total: int, message: str = "") -> None:
     if sys.stderr.isatty():
         print(f"\r{message} {done}/{total}   ", end="" if done < total else "\n", file=sys.stderr)
+
+
+def _add_scale_options(p) -> None:
+    """Ray workers and shards (README: Timelines beyond one machine)."""
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="spread the work over N Ray workers (a local cluster unless --ray-address)",
+    )
+    p.add_argument(
+        "--ray-address",
+        default=None,
+        metavar="ADDR",
+        help="join this Ray cluster ('auto': the one running here)",
+    )
+    p.add_argument(
+        "--shard",
+        default=None,
+        metavar="i/N",
+        help="compute block i of N and write it to --json for inspector merge",
+    )
 
 
 def _add_analysis_options(p) -> None:
@@ -404,7 +433,13 @@ def parser() -> argparse.ArgumentParser:
     )
     _add_revisions_option(p)
     _add_analysis_options(p)
+    _add_scale_options(p)
     p.set_defaults(func=cmd_timeline)
+
+    p = sub.add_parser("merge", help="combine the parts of timeline --shard runs into a timeline")
+    p.add_argument("parts", nargs="+", metavar="PART", help="the parts' JSON files")
+    p.add_argument("--json", default=None, metavar="OUT", help="write the timeline JSON here")
+    p.set_defaults(func=cmd_merge)
 
     p = sub.add_parser("report", help="write a comparison report (.html, .json or .csv)")
     p.add_argument("--series", default=None)

@@ -39,6 +39,7 @@ class Preferences:
         default_factory=list
     )  # trust_remote_code consent, per path
     recent: list[str] = field(default_factory=list)
+    ray_address: str = ""  # timelines run on this Ray cluster when set ("auto": the local one)
 
     @property
     def memory_budget(self) -> int:

@@ -186,6 +186,20 @@ def _from_cache(hit: dict | None) -> ExampleResult | None:
         return None
 
 
+def checkpoint_identity(entry: SeriesEntry) -> tuple[str, list[str]]:
+    """The content hash that keys a checkpoint's cached results, and notes on how it was read.
+
+    Needs no model in memory, so a fully cached checkpoint is never loaded.
+    """
+    info = inspect_checkpoint(entry.path)
+    return content_hash(info), list(info.notices)
+
+
+def example_key(model_hash: str, probe: Probe, ex: Example, settings: Settings) -> str:
+    """The cache key of one input's result on one checkpoint (shared with the cluster driver)."""
+    return result_key(model_hash, probe.source, ex.text, settings.key(), ex.label)
+
+
 def _run_checkpoint(
     entry: SeriesEntry,
     probe: Probe,
@@ -199,16 +213,14 @@ def _run_checkpoint(
 ) -> CheckpointResult:
     t0 = time.perf_counter()
     result = CheckpointResult(entry.name, str(entry.path), entry.step, {}, [])
-    # the content hash needs no model in memory, so a fully cached checkpoint is never loaded
-    info = inspect_checkpoint(entry.path)
-    result.hash, result.notes = content_hash(info), list(info.notices)
+    result.hash, result.notes = checkpoint_identity(entry)
     analyzer = None
     # measured while training saved it (inspector.training): served like cache hits
     stored = read_stored(entry.path) if not refresh else {}
     n = len(examples)
     for i, ex in enumerate(examples):
         task.let_others_run(str(entry.path) if analyzer is not None else None)
-        key = result_key(result.hash, probe.source, ex.text, settings.key(), ex.label)
+        key = example_key(result.hash, probe, ex, settings)
         hit = cache.get(key) if cache is not None and not refresh else None
         if hit is None and key in stored:
             hit = stored[key]
@@ -241,6 +253,7 @@ def run_timeline(
     on_checkpoint: Callable[[CheckpointResult], None] | None = None,
     refresh: bool = False,
     inputs_path: str | None = None,
+    run_one: Callable[[SeriesEntry], CheckpointResult] | None = None,
 ) -> TimelineResult:
     """Analyse every active checkpoint of ``series`` on ``examples`` with the same ``settings``.
 
@@ -252,6 +265,9 @@ def run_timeline(
     Checkpoints with identical weights and config (``digests.series_digests``) are analysed
     once and carry ``duplicate_of``; ``inputs_path`` is the file the inputs came from, whose
     SHA-256 is recorded with the probe's.
+    ``run_one`` supplies each checkpoint's results computed elsewhere (a Ray cluster, merged
+    shards) instead of analysing it here, so metrics go through this same code; the caller
+    reports progress.
     """
     entries = series.active()
     if not entries:
@@ -282,8 +298,12 @@ def run_timeline(
                         progress.done, progress.total, f"{entry.name}: same weights as {twin.name}"
                     )
                 else:
-                    res = _run_checkpoint(
-                        entry, probe, examples, settings, pool, cache, refresh, task, progress
+                    res = (
+                        run_one(entry)
+                        if run_one is not None
+                        else _run_checkpoint(
+                            entry, probe, examples, settings, pool, cache, refresh, task, progress
+                        )
                     )
             except (InspectorError, OSError) as exc:  # a bad checkpoint must not sink the run
                 log.info("timeline: %s skipped: %s", entry.name, exc)

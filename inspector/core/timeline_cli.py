@@ -104,27 +104,39 @@ def timeline_from_args(
     args, settings: Settings, progress
 ) -> tuple[TimelineResult, Probe, list[Example]]:
     """Runs the timeline the options describe; raises when no checkpoint could be analysed."""
-    probe = load_probe(args.probe)
-    use_cli_base(args.series, getattr(args, "base", None))
-    series = discover_series(args.series, revisions=getattr(args, "revisions", None))
-    examples = load_inputs(args.inputs, probe.label_names)
-    for name, reason in series.skipped:
-        print(f"note: skipped {name}: {reason}", file=sys.stderr)
-    reference = _reference(series, args.reference)
+    probe, series, examples, reference = _request(args)
     cache = ResultCache()
+    workers, address = getattr(args, "workers", None), getattr(args, "ray_address", None)
     try:
-        result = run_timeline(
-            series,
-            probe,
-            examples,
-            settings,
-            reference=reference,
-            pool=ModelPool(1, device=args.device),
-            cache=cache,
-            task=TaskState(progress),
-            refresh=args.no_cache,
-            inputs_path=args.inputs,
-        )
+        if workers or address:
+            from .cluster import run_cluster_timeline
+
+            result = run_cluster_timeline(
+                series,
+                probe,
+                examples,
+                settings,
+                reference=reference,
+                cache=cache,
+                task=TaskState(progress),
+                refresh=args.no_cache,
+                workers=workers,
+                address=address,
+                device=args.device,
+            )
+        else:
+            result = run_timeline(
+                series,
+                probe,
+                examples,
+                settings,
+                reference=reference,
+                pool=ModelPool(1, device=args.device),
+                cache=cache,
+                task=TaskState(progress),
+                refresh=args.no_cache,
+                inputs_path=args.inputs,
+            )
     finally:
         cache.close()
     failed = [c for c in result.checkpoints if c.error]
@@ -162,6 +174,17 @@ def timeline_from_args(
     return result, probe, examples
 
 
+def _request(args):
+    """The probe, series, inputs and reference the options name (notes on skipped folders)."""
+    probe = load_probe(args.probe)
+    use_cli_base(args.series, getattr(args, "base", None))
+    series = discover_series(args.series, revisions=getattr(args, "revisions", None))
+    examples = load_inputs(args.inputs, probe.label_names)
+    for name, reason in series.skipped:
+        print(f"note: skipped {name}: {reason}", file=sys.stderr)
+    return probe, series, examples, _reference(series, args.reference)
+
+
 def _reference(series, name: str | None) -> str | None:
     """``--reference`` as typed (a trailing slash from tab completion is fine)."""
     if not name:
@@ -176,6 +199,8 @@ def _reference(series, name: str | None) -> str | None:
 
 
 def run_cli_timeline(args, settings: Settings, progress, write_json) -> int:
+    if getattr(args, "shard", None):
+        return run_cli_shard(args, settings, progress, write_json)
     result, probe, examples = timeline_from_args(args, settings, progress)
     if args.json:
         write_json(result.to_dict(), args.json)
@@ -188,6 +213,74 @@ def run_cli_timeline(args, settings: Settings, progress, write_json) -> int:
     print(
         f"reference: {result.reference}   probe: {probe.name}   inputs: {len(examples)}"
         f"   from cache: {n_cached}/{n_total}" + (f"   skipped: {n_failed}" if n_failed else ""),
+        file=table_out,
+    )
+    return 0
+
+
+def run_cli_shard(args, settings: Settings, progress, write_json) -> int:
+    """``timeline --shard i/N --json PART``: one block of the (checkpoint × input) units."""
+    from .shards import parse_shard, run_shard
+
+    shard = parse_shard(args.shard)
+    if not args.json:
+        raise InputError("--shard writes a part for inspector merge: give it --json PART.json")
+    probe, series, examples, reference = _request(args)
+    cache = ResultCache()
+    try:
+        part = run_shard(
+            series,
+            probe,
+            examples,
+            settings,
+            shard,
+            reference=reference,
+            cache=cache,
+            task=TaskState(progress),
+            refresh=args.no_cache,
+            device=args.device,
+            workers=getattr(args, "workers", None),
+            address=getattr(args, "ray_address", None),
+        )
+    finally:
+        cache.close()
+    touched = [c for c in part["checkpoints"] if "hash" in c]
+    failed = [c for c in touched if c["error"]]
+    for c in failed:
+        print(f"note: skipped {c['name']}: {c['error'][1]}", file=sys.stderr)
+    if touched and len(failed) == len(touched):
+        raise CheckpointError(f"shard {args.shard}: no checkpoint could be analysed")
+    write_json(part, args.json)
+    start, stop = part["shard"]["units"]
+    n_cached = sum(c["cached"] for c in touched)
+    print(
+        f"shard {shard[0]}/{shard[1]}: units {start}–{stop - 1} of"
+        f" {len(part['checkpoints']) * len(examples)} (checkpoint × input)"
+        f"   from cache: {n_cached}/{stop - start}"
+        f"   checkpoints: {len(touched)}",
+        file=sys.stderr if args.json == "-" else sys.stdout,
+    )
+    return 0
+
+
+def run_cli_merge(args, progress, write_json) -> int:
+    """``inspector merge PARTS... --json OUT``: the timeline the shards make together."""
+    from .shards import merge_parts
+
+    result = merge_parts(args.parts, task=TaskState(progress))
+    if all(c.error for c in result.checkpoints):
+        raise CheckpointError(
+            f"no checkpoint could be analysed (first: {result.checkpoints[0].error})"
+        )
+    if args.json:
+        write_json(result.to_dict(), args.json)
+    table_out = sys.stderr if args.json == "-" else sys.stdout
+    print(format_table(result), file=table_out)
+    n_failed = sum(bool(c.error) for c in result.checkpoints)
+    print(
+        f"reference: {result.reference}   probe: {result.probe.name}"
+        f"   inputs: {len(result.inputs)}   parts: {len(args.parts)}"
+        + (f"   skipped: {n_failed}" if n_failed else ""),
         file=table_out,
     )
     return 0

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QMessageBox,
     QPushButton,
@@ -123,6 +124,13 @@ class PreferencesDialog(QDialog):
         self.unit.setCurrentText(prefs.unit if prefs.unit in UNIT_KINDS else UNIT_KINDS[0])
         self.unit.setToolTip("Unit granularity for new inputs and sessions")
         form.addRow("Default units", self.unit)
+        self.ray_address = QLineEdit(prefs.ray_address)
+        self.ray_address.setPlaceholderText("empty: timelines run in this app")
+        self.ray_address.setToolTip(
+            "Run timelines on this Ray cluster (host:port, or 'auto' for the one on this"
+            " machine); needs pip install 'inspector-faithfulness[cluster]'"
+        )
+        form.addRow("Ray address", self.ray_address)
         return box
 
     def _cache_group(self, prefs: Preferences) -> QGroupBox:
@@ -208,6 +216,7 @@ class PreferencesDialog(QDialog):
         prefs.cache_size_mib = self.cache_size.value()
         prefs.unit = self.unit.currentText()
         prefs.trusted_checkpoints = self.trusted_paths()
+        prefs.ray_address = self.ray_address.text().strip()
         prefs.save()
         apply_to_runtime(self.window_, prefs)
         revoked = old_trusted - set(prefs.trusted_checkpoints)

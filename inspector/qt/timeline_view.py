@@ -272,7 +272,26 @@ class TimelineView(QWidget):
         settings, cache = self.win.settings, self.win.worker.cache
         inputs_path = getattr(self.win, "inputs_path", None) if self.win.inputs else None
 
+        prefs = self.win.prefs
+        address = prefs.ray_address.strip()
+
         def job(pool, task, emit):
+            if address:  # Preferences ▸ Ray address: the cluster computes, this app caches
+                from ..core.cluster import run_cluster_timeline
+
+                return run_cluster_timeline(
+                    job_series,
+                    probe,
+                    examples,
+                    settings,
+                    reference=ref,
+                    cache=cache,
+                    task=task,
+                    on_checkpoint=lambda c: emit("checkpoint", c),
+                    address=address,
+                    device=prefs.device,
+                    trusted=list(prefs.trusted_checkpoints),
+                )
             return run_timeline(
                 job_series,
                 probe,
