@@ -96,6 +96,8 @@ def cluster(ray_cluster):
 def _close(a, b) -> bool:
     if a is None or b is None:
         return a is b
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):  # an interval [lo, hi]
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, float) or isinstance(b, float):
         return math.isclose(a, b, abs_tol=1e-6)
     return a == b

@@ -122,7 +122,8 @@ def checkpoint_rows(r: Report) -> list[dict]:
 
 
 def _metric_cells(m: dict) -> dict:
-    out = {k: m.get(k) for k in CHECKPOINT_FIELDS[5:] if not k.endswith(("_lo", "_hi"))}
+    metric_fields = CHECKPOINT_FIELDS[CHECKPOINT_FIELDS.index("error") + 1 :]
+    out = {k: m.get(k) for k in metric_fields if not k.endswith(("_lo", "_hi"))}
     for k in INTERVAL_METRICS:
         ci = m.get(f"{k}_ci") or [None, None]
         out[f"{k}_lo"], out[f"{k}_hi"] = ci
