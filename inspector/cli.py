@@ -172,7 +172,12 @@ def _stderr_progress(done: int, total: int, message: str = "") -> None:
 
 def _add_analysis_options(p) -> None:
     p.add_argument(
-        "--unit", choices=["word", "token"], default="word", help="unit of ablation (default: word)"
+        "--units",
+        "--unit",
+        dest="unit",
+        choices=["word", "phrase", "sentence", "token"],
+        default="word",
+        help="unit of ablation (default: word); phrase = clauses split at , ; : and and/but/or",
     )
     p.add_argument(
         "--filler", default=None, help="replace units with this text instead of deleting them"

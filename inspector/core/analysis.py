@@ -23,7 +23,16 @@ from .results import ExampleResult, Settings
 from .scoring import label_probs, tokenize_verbalizers
 from .sweep import Sweeper
 from .tasks import TaskState, ensure_task
-from .units import Unit, ablate, keep_only, span_units, token_units, word_units
+from .units import (
+    Unit,
+    ablate,
+    keep_only,
+    phrase_units,
+    sentence_units,
+    span_units,
+    token_units,
+    word_units,
+)
 
 EventFn = Callable[[str, ExampleResult], None]
 MAX_INPUT_CHARS = 200_000
@@ -89,11 +98,17 @@ class Analyzer:
             return word_units(text)
         if settings.unit == "span":
             return span_units(text, list(settings.spans)) if settings.spans else word_units(text)
+        if settings.unit == "phrase":
+            return phrase_units(text)
+        if settings.unit == "sentence":
+            return sentence_units(text)
         if settings.unit == "token":
             rendered = self.render(text)
             offsets = encode(self.lm.tokenizer, rendered, self.probe.chat)[1]
             return token_units(text, input_token_offsets(rendered, offsets))
-        raise InputError(f"unknown unit kind {settings.unit!r} (word, token or span)")
+        raise InputError(
+            f"unknown unit kind {settings.unit!r} (word, phrase, sentence, token or span)"
+        )
 
     def variant_ids(self, text: str, units: list[Unit], settings: Settings) -> list[list[int]]:
         filler = settings.filler_or_none
