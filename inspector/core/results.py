@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from .explanation import Explanation
 from .units import Unit
 
-_ADDED_LATER = {"word_forms": False}
+_ADDED_LATER = {"word_forms": False, "coarse": False}
 # bumped when the default counterfactual questions change, so no cached answer to an old one is served
 _CF_QUESTIONS = 2
 
@@ -28,6 +28,9 @@ class Settings:
     sample: bool = False
     seed: int = 0
     max_new_tokens: int | None = None  # None: the probe's
+    # stop a long word sweep at its complete estimated view (core/coarse.py): only the
+    # words of the sentences that matter are measured, the rest estimated and marked so
+    coarse: bool = False
 
     def key(self) -> str:
         d = asdict(self)
@@ -69,6 +72,14 @@ class ExampleResult:
     seconds: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     gold: str | None = None
+    exact: list[bool] | None = None  # per unit; None: every unit measured exactly
+    sentences: list[dict] | None = None  # the coarse pass's sentence shifts, when it ran
+    precision: dict | None = None  # dtype and its agreement with float32 (core/precision.py)
+
+    @property
+    def exactness(self) -> str:
+        """'exact' when every shift was measured, 'estimated' when some are coarse estimates."""
+        return "exact" if self.exact is None or all(self.exact) else "estimated"
 
     @property
     def predicted(self) -> int:
@@ -112,6 +123,7 @@ class ExampleResult:
             "label": self.label,
             "probs": dict(zip(self.labels, self.probs, strict=True)),
         }
+        out["exactness"] = self.exactness
         out["units"] = [
             {
                 "text": u.text,
@@ -126,6 +138,13 @@ class ExampleResult:
                 self.units, self.deltas, self.signed, self.flips, self.unit_probs, strict=True
             )
         ]
+        if self.exactness == "estimated":
+            for row, exact in zip(out["units"], self.exact or [], strict=True):
+                row["exact"] = exact
+        if self.sentences is not None:
+            out["sentences"] = self.sentences
+        if self.precision is not None:
+            out["precision"] = self.precision
         out["explanation"] = (
             {
                 "text": self.explanation.text,
@@ -162,4 +181,9 @@ class ExampleResult:
             seconds=d.get("seconds", {}),
             notes=d.get("notes", []),
             gold=d.get("gold"),
+            exact=[u.get("exact", True) for u in d["units"]]
+            if d.get("exactness") == "estimated"
+            else None,
+            sentences=d.get("sentences"),
+            precision=d.get("precision"),
         )

@@ -31,6 +31,7 @@ def snapshot(result: ExampleResult) -> ExampleResult:
     """A copy the UI thread may read while the worker keeps filling the original."""
     out = copy.copy(result)
     out.unit_probs = [list(r) for r in result.unit_probs]
+    out.exact = list(result.exact) if result.exact is not None else None
     out.metrics = dict(result.metrics)
     out.notes = list(result.notes)
     return out
@@ -60,7 +61,12 @@ def analyze_job(cache, checkpoint: str, probe: Probe, text: str, settings: Setti
             return Outcome(result, checkpoint, True, hit.get("_model_line", f"model · {device}"))
         an = analyzer_for(pool, checkpoint, probe)
         result = an.analyze(
-            text, settings, task=task, gold=gold, on_event=lambda kind, r: emit(kind, snapshot(r))
+            text,
+            settings,
+            task=task,
+            gold=gold,
+            on_event=lambda kind, r: emit(kind, snapshot(r)),
+            preview=True,  # a long word sweep shows a complete estimated view first
         )
         line = _params_line(an.lm.n_params, an.lm.device.type)
         cache.put(key, {**result.to_dict(model=checkpoint, probe=probe.name), "_model_line": line})
