@@ -54,6 +54,7 @@ def _settings(args):
         explain=not args.no_explain,
         counterfactual=args.counterfactual,
         word_forms=args.word_forms,
+        coarse=args.coarse,
         sample=args.sample,
         seed=args.seed,
     )
@@ -79,7 +80,13 @@ def print_example(d: dict, out=None) -> None:
             bar = "█" * round(u["delta"] * 20)
             mark = "◆" if i in cited else ""
             flip = "yes" if u["flips"] else ""
-            print(f"{u['text'][:20]:<20} {u['delta']:>7.3f} {flip:>5}  {mark:<2}{bar}", file=out)
+            est = "~" if u.get("exact") is False else " "  # a coarse estimate, not measured
+            print(
+                f"{u['text'][:20]:<20}{est}{u['delta']:>7.3f} {flip:>5}  {mark:<2}{bar}", file=out
+            )
+        if d.get("exactness") == "estimated":
+            n = sum(u.get("exact") is False for u in d["units"])
+            print(f"~ {n} of {len(d['units'])} shifts are estimates (sentence Δ / words)", file=out)
     if d.get("explanation"):
         print(f"explanation: {d['explanation']['text']!r}", file=out)
     _print_counterfactual(d, out)
@@ -187,6 +194,12 @@ def _add_analysis_options(p) -> None:
         type=_positive_int,
         default=256,
         help="ablate at most this many units (default 256)",
+    )
+    p.add_argument(
+        "--coarse",
+        action="store_true",
+        help="long word sweeps: measure sentences, then the words of those that matter;"
+        " the other words get an estimate, marked as such (exactness: estimated)",
     )
     p.add_argument("--no-explain", action="store_true", help="skip the stated explanation")
     p.add_argument(
