@@ -55,6 +55,7 @@ def _settings(args):
         counterfactual=args.counterfactual,
         word_forms=args.word_forms,
         coarse=args.coarse,
+        dtype=args.dtype,
         sample=args.sample,
         seed=args.seed,
     )
@@ -120,7 +121,7 @@ def cmd_analyze(args) -> int:
     text = args.input
     if text is None:
         text = sys.stdin.read()
-    lm = load_checkpoint(args.model, device=args.device)
+    lm = load_checkpoint(args.model, device=args.device, dtype=args.dtype)
     for notice in lm.notices:
         print(f"note: {notice}", file=sys.stderr)
     settings = _settings(args)
@@ -217,6 +218,13 @@ def _add_analysis_options(p) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="seed recorded with sampled explanations")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    p.add_argument(
+        "--dtype",
+        choices=["auto", "float32", "bfloat16", "float16"],
+        default="auto",
+        help="weights' dtype (auto: float32 on CPU, bfloat16 on a CUDA GPU); a lower one is"
+        " checked against float32 on the first input and the agreement recorded",
+    )
 
 
 def parser() -> argparse.ArgumentParser:

@@ -15,6 +15,7 @@ import torch
 
 from . import coarse
 from . import metrics as M
+from . import precision
 from .errors import InputError, ProbeError
 from .explanation import Explanation, cited_units, generate
 from .loading import LoadedModel
@@ -60,6 +61,7 @@ class Analyzer:
         self.sweeper = Sweeper(lm.model, self.verbs, max_batch_tokens)
         self._explanations: OrderedDict[tuple, Explanation] = OrderedDict()
         self._cf_verbs = None
+        self._precision: dict | None = None  # dtype and agreement with fp32, from the first input
         cfg = lm.model.config.get_text_config()
         self.max_positions = getattr(cfg, "max_position_embeddings", None) or getattr(
             cfg, "n_positions", None
@@ -156,6 +158,9 @@ class Analyzer:
                 " (raise 'max units' to measure all)"
             )
 
+        result.precision = self._precision_check(text, settings)
+        if "note" in result.precision:
+            result.notes.append(result.precision["note"])
         prefix = self.sweeper.prefix(self.ids(text))
         result.probs = label_probs(self.sweeper.baseline(prefix)[None], self.verbs)[0].tolist()
         result.seconds["prediction"] = time.perf_counter() - t0
@@ -190,6 +195,14 @@ class Analyzer:
         result.seconds["total"] = time.perf_counter() - t0
         emit("done", result)
         return result
+
+    def _precision_check(self, text: str, settings: Settings) -> dict:
+        if self._precision is None:
+            self._precision = precision.check(self, text, settings)
+            line = precision.describe(self._precision)
+            if line:
+                self._precision["note"] = line
+        return dict(self._precision)
 
     def _streamed_sweep(self, prefix, variants, result: ExampleResult, task, emit):
         """A function scoring some word variants exactly, streaming "units" per chunk.

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from .explanation import Explanation
 from .units import Unit
 
-_ADDED_LATER = {"word_forms": False, "coarse": False}
+_ADDED_LATER = {"word_forms": False, "coarse": False, "dtype": "auto"}
 # bumped when the default counterfactual questions change, so no cached answer to an old one is served
 _CF_QUESTIONS = 2
 
@@ -31,6 +31,7 @@ class Settings:
     # stop a long word sweep at its complete estimated view (core/coarse.py): only the
     # words of the sentences that matter are measured, the rest estimated and marked so
     coarse: bool = False
+    dtype: str = "auto"  # the weights' dtype: auto (fp32 on CPU, bf16 on CUDA) | float32 | ...
 
     def key(self) -> str:
         d = asdict(self)
