@@ -13,9 +13,8 @@ from collections.abc import Callable
 
 import torch
 
-from . import coarse
+from . import coarse, precision
 from . import metrics as M
-from . import precision
 from .errors import InputError, ProbeError
 from .explanation import Explanation, cited_units, generate
 from .loading import LoadedModel
