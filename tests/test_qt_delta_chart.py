@@ -32,3 +32,17 @@ def test_axis_waits_for_the_next_result_and_clears_when_none_comes(qtbot):
     chart.display(None)
     qtbot.wait(AXIS_CLEAR_MS + 200)  # nothing follows (the input was cleared)
     assert _ticks(chart) == []
+
+
+def test_estimated_bars_are_pale_until_their_exact_values_land(qtbot):
+    chart = DeltaChart()
+    qtbot.addWidget(chart)
+    r = _result("food was great", [[0.9, 0.1], [0.8, 0.2], [0.2, 0.8]])
+    r.exact = [False, True, False]  # a coarse-to-fine view: two estimates
+    chart.display(r)
+    assert chart.estimated == [0, 2]
+    alphas = [b.color().alpha() for b in chart.bars.opts["brushes"]]
+    assert alphas[0] < alphas[1] and alphas[2] < alphas[1]
+    r2 = _result("food was great", [[0.9, 0.1], [0.8, 0.2], [0.2, 0.8]])  # exact values
+    chart.display(r2)
+    assert chart.estimated == []

@@ -102,5 +102,8 @@ def run(an, text, units, settings, prefix, result, variants, task, emit, sweep, 
     emit("units", result)  # the sentences that matter measured word by word, the rest estimated
     if settings.coarse:
         return
+    task.progress(
+        sum(result.exact), len(units), "estimated view shown; measuring the other words exactly"
+    )
     rest = [i for i in range(len(units)) if not result.exact[i]]
     sweep(rest)

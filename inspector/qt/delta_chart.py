@@ -11,6 +11,7 @@ from ..core.results import ExampleResult
 BAR = (230, 90, 40)
 FLIP = (170, 30, 30)
 CITED = (30, 110, 220)
+ESTIMATED_ALPHA = 80  # a coarse-to-fine estimate is drawn pale until its exact value lands
 AXIS_CLEAR_MS = 600  # an axis with no units left waits this long for the next result
 
 
@@ -36,6 +37,7 @@ class DeltaChart(QWidget):
         self.plot.addItem(self.marks)
         self.heights: list[float] = []  # what is drawn, for tests and screen readers
         self.cited_marks: list[int] = []
+        self.estimated: list[int] = []  # units whose bar is an estimate (core/coarse.py)
         self._words: list[str] | None = None
         self._top = None
         self._shown: tuple | None = None
@@ -43,7 +45,8 @@ class DeltaChart(QWidget):
         self._axis_clear.timeout.connect(self._clear_axis)
         self.setToolTip(
             "Measured Δ per unit: bar height = TVD when the unit is removed; dark bars flip the "
-            "label; ◆ marks units the explanation cites"
+            "label; ◆ marks units the explanation cites; pale bars are estimates (a long input's "
+            "sentence shift shared by its words), replaced as exact values arrive"
         )
 
     def _clear_axis(self) -> None:
@@ -61,15 +64,21 @@ class DeltaChart(QWidget):
         flips = result.flips if result is not None else []
         cited = [i for i in (result.cited if result else []) if i < len(deltas)]
         words = [u.text[:10] for u in units]
-        shown = (list(deltas), list(flips), cited, words)
+        exact = result.exact if result is not None and result.exact is not None else None
+        estimated = [i for i, e in enumerate(exact or []) if not e and i < len(deltas)]
+        shown = (list(deltas), list(flips), cited, words, estimated)
         if shown == self._shown:
             return  # the sweep's last batch and the finished result draw the same bars
         self._shown = shown
         xs = list(range(len(deltas)))
-        brushes = [pg.mkBrush(*(FLIP if f else BAR)) for f in flips]
+        pale = set(estimated)
+        brushes = [
+            pg.mkBrush(*(FLIP if f else BAR), ESTIMATED_ALPHA if i in pale else 255)
+            for i, f in enumerate(flips)
+        ]
         self.bars.setOpts(x=xs, height=deltas, width=0.7, brushes=brushes)
         self.marks.setData(x=cited, y=[deltas[i] + 0.04 for i in cited])
-        self.heights, self.cited_marks = list(deltas), cited
+        self.heights, self.cited_marks, self.estimated = list(deltas), cited, estimated
         if words:
             self._axis_clear.stop()
             self._set_axis(words)
