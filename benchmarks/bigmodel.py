@@ -125,8 +125,17 @@ def main(argv=None) -> int:
     print(f"weights on disk (fp32): {weights / 2**20:.0f} MiB")
     for dtype in args.dtypes.split(","):
         out = subprocess.run(
-            [sys.executable, __file__, "--measure", str(folder), dtype, "--words", str(args.words),
-             "--threads", str(args.threads)],
+            [
+                sys.executable,
+                __file__,
+                "--measure",
+                str(folder),
+                dtype,
+                "--words",
+                str(args.words),
+                "--threads",
+                str(args.threads),
+            ],
             capture_output=True,
             text=True,
             env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},

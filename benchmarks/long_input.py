@@ -101,7 +101,9 @@ def main(argv=None) -> int:
         text,
         settings,
         preview=True,
-        on_event=lambda kind, r: views.append(time.perf_counter() - t0) if kind == "units" else None,
+        on_event=lambda kind, r: (
+            views.append(time.perf_counter() - t0) if kind == "units" else None
+        ),
     )
     assert coarse.exact is None and coarse.unit_probs == exact.unit_probs
 
@@ -116,7 +118,9 @@ def main(argv=None) -> int:
         f"coarse-to-fine: complete view      {s['complete_view']:7.2f} s   {s['complete_view'] / n:.4f} s/unit"
         f"   {e_total / s['complete_view']:.1f}x sooner than exact (target >= 5x)"
     )
-    print(f"coarse-to-fine: exact at the end   {s['total']:7.2f} s   ({s['total'] / e_total:.2f}x exact)")
+    print(
+        f"coarse-to-fine: exact at the end   {s['total']:7.2f} s   ({s['total'] / e_total:.2f}x exact)"
+    )
     refined = sum(x["refined"] for x in coarse.sentences)
     print(f"sentences refined word by word: {refined} of {len(coarse.sentences)}")
     print(
