@@ -11,7 +11,7 @@ the same model over the same prompt, and times, in one process:
   shown before it started against the measured sweep time (target ±25 %);
 - coarse-to-fine (``preview=True``, as the app runs it): when the first complete view
   (sentence shares) and the complete view (the sentences that matter measured word by
-  word) appear, and when the exact values have replaced every estimate;
+  word) appear (the run stops there; in the app the exact pass then goes on);
 - the naive per-unit cost (one full forward of the prompt, the cost Captum's
   FeatureAblation pays per feature, which it cannot go below).
 """

@@ -149,7 +149,8 @@ def test_sweep_time_is_estimated_from_the_forwards_it_will_run(qwen2_an):
     # make the sweep look like 0.106 / 3 s per token, 25 s for 700 tokens
     # the plan is the chunks the sweep ran, each weighted by the context its tokens attend to
     works = sweeper._plan(prefix, variants)
-    assert len(works) == len(sizes)
+    caches = [max(sweeper._item(prefix.ids, variants[i]).f for i in idx) for idx in chunks]
+    assert works == [sweeper._work(n, f + n) for n, f in zip(sizes, caches, strict=True)]
     assert all(w > n for w, n in zip(works, sizes, strict=True))
     sweeper._timed.clear()
     sweeper._timed.extend([(1, 0.102), (3, 0.106), (54, 0.208)])

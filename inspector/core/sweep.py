@@ -263,13 +263,22 @@ class Sweeper:
         return self._chunk_work(items, list(range(len(items))))
 
     def _chunk_work(self, items: list[_Item], pending: list[int]) -> list[float]:
-        pending, works = list(pending), []
-        while pending:
-            chunk = self._take_chunk(items, pending)
-            n_new = sum(self._cost(items[i]) for i in chunk)
-            n_cache = max(items[i].f for i in chunk)
-            works.append(self._work(n_new, n_cache + n_new))
-            del pending[: len(chunk)]
+        """The chunks ``_take_chunk`` will make of ``pending``, in one pass (it runs per chunk)."""
+        costs = [self._cost(items[i]) for i in pending]
+        suffix = [0] * (len(costs) + 1)
+        for k in range(len(costs) - 1, -1, -1):
+            suffix[k] = suffix[k + 1] + costs[k]
+        works, start = [], 0
+        while start < len(costs):
+            total = suffix[start]
+            share = total / max(1, -(-total // self.max_tokens))
+            end, used = start, 0
+            while end < len(costs) and not (end > start and used + costs[end] / 2 > share):
+                used += costs[end]
+                end += 1
+            n_cache = max(items[i].f for i in pending[start:end])
+            works.append(self._work(used, n_cache + used))
+            start = end
         return works
 
     def _cost(self, item: _Item) -> int:
