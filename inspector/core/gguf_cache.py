@@ -3,7 +3,8 @@
 Dequantising every tensor of a GGUF file takes most of its open time (about 30 s for a
 135M model against 3 s for a safetensors folder). The first open stores the result under
 the user cache dir, keyed by the file's SHA-256 (read in 1 MiB blocks, with progress and
-cancel); later opens read the safetensors file. The digest is memoised by path, size and
+cancel), with the config and tokenizer read from its header; later opens read that folder
+as they would an HF checkpoint. The digest is memoised by path, size and
 mtime in ``digests.json`` beside it, so a reopen does not read the GGUF through either.
 """
 
@@ -58,8 +59,27 @@ def digest(path: Path, task: TaskState | None = None) -> str:
     return h.hexdigest()
 
 
+def entry(sha: str) -> Path:
+    """The cache folder of one GGUF file: its tensors, config.json and tokenizer files."""
+    return folder() / sha
+
+
 def cached_path(sha: str) -> Path:
-    return folder() / f"{sha}.safetensors"
+    return entry(sha) / "model.safetensors"
+
+
+def has_metadata(sha: str) -> bool:
+    """Config and tokenizer saved: a reopen reads them like an HF folder, not the GGUF's header."""
+    return (entry(sha) / "config.json").exists() and (entry(sha) / "tokenizer.json").exists()
+
+
+def store_metadata(sha: str, config, tokenizer) -> None:
+    try:
+        entry(sha).mkdir(parents=True, exist_ok=True)
+        tokenizer.save_pretrained(str(entry(sha)))
+        config.save_pretrained(str(entry(sha)))  # last: its presence marks the entry complete
+    except OSError as exc:
+        log.warning("cannot cache the GGUF's config and tokenizer: %s", exc)
 
 
 def load(sha: str) -> dict | None:
@@ -82,6 +102,7 @@ def store(sha: str, tensors: dict) -> None:
     from safetensors.torch import save_file
 
     path = cached_path(sha)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     try:
         save_file({k: v.contiguous() for k, v in tensors.items()}, str(tmp))

@@ -118,7 +118,17 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def _load_gguf_model(info: CheckpointInfo, dtype: torch.dtype, task=None):
+def _no_init_weights():
+    try:
+        from transformers.initialization import no_init_weights
+    except ImportError:  # older transformers: initialise (slower, same weights after loading)
+        import contextlib
+
+        return contextlib.nullcontext()
+    return no_init_weights()
+
+
+def _load_gguf_model(info: CheckpointInfo, dtype: torch.dtype, task, sha: str):
     """Build the model from the GGUF's config and copy its (dequantised) tensors in.
 
     transformers' own GGUF path needs ``accelerate``; reading the tensors with its converter and
@@ -132,14 +142,18 @@ def _load_gguf_model(info: CheckpointInfo, dtype: torch.dtype, task=None):
     from . import gguf_cache
 
     task = ensure_task(task)
-    config = AutoConfig.from_pretrained(
-        str(info.path.parent), gguf_file=info.path.name, local_files_only=True
-    )
+    if gguf_cache.has_metadata(sha):
+        config = AutoConfig.from_pretrained(str(gguf_cache.entry(sha)), local_files_only=True)
+    else:
+        config = AutoConfig.from_pretrained(
+            str(info.path.parent), gguf_file=info.path.name, local_files_only=True
+        )
     if config.model_type == "gpt2" and getattr(config, "n_ctx", None):
         # transformers maps GPT-2's GGUF context length to n_ctx, but n_positions sizes wpe
         config.n_positions = config.n_ctx
-    model = AutoModelForCausalLM.from_config(config, dtype=dtype, attn_implementation="sdpa")
-    sha = gguf_cache.digest(info.path, task)
+    # every weight is overwritten from the file: random init cost 2/3 of a cached open
+    with _no_init_weights():
+        model = AutoModelForCausalLM.from_config(config, dtype=dtype, attn_implementation="sdpa")
     tensors = gguf_cache.load(sha)
     if tensors is None:
 
@@ -200,9 +214,16 @@ def load_checkpoint(
         )
     kwargs = dict(local_files_only=True, trust_remote_code=trust_remote_code)
     model_src = tok_src = str(info.path)
+    gguf_sha = None
     if info.weight_format == "gguf":
+        from . import gguf_cache
+
+        gguf_sha = gguf_cache.digest(info.path, task)
         kwargs["gguf_file"] = info.path.name
         model_src = tok_src = str(info.path.parent)
+        if gguf_cache.has_metadata(gguf_sha):  # opened before: read it like an HF folder
+            tok_src = str(gguf_cache.entry(gguf_sha))
+            del kwargs["gguf_file"]
     else:
         tok_src = str(info.tokenizer_dir)
     try:
@@ -217,7 +238,7 @@ def load_checkpoint(
         tokenizer.pad_token = tokenizer.eos_token or tokenizer.convert_ids_to_tokens(0)
     try:
         if info.weight_format == "gguf":
-            model, loading = _load_gguf_model(info, dtype, task)
+            model, loading = _load_gguf_model(info, dtype, task, gguf_sha)
         else:
             model, loading = AutoModelForCausalLM.from_pretrained(
                 model_src,
@@ -249,6 +270,8 @@ def load_checkpoint(
             f"{info.path}: weight shape mismatch with config.json ({_describe_mismatch(mismatched[0])};"
             f" {len(mismatched)} tensors differ)"
         )
+    if gguf_sha and not gguf_cache.has_metadata(gguf_sha):  # a GGUF that loaded cleanly
+        gguf_cache.store_metadata(gguf_sha, model.config, tokenizer)
     model.eval().to(dev)
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     return LoadedModel(model, tokenizer, info, dev, content_hash(info), list(info.notices))
