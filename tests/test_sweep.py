@@ -311,3 +311,14 @@ def test_time_left_is_re_estimated_after_every_chunk(qwen2_an):
     assert len(left) > 2
     assert left[-1] == 0.0
     assert all(a > 0 for a in left[:-1])
+
+
+def test_first_forward_leaves_the_fit_once_a_comparable_one_is_timed(qwen2_an):
+    sweeper = Sweeper(qwen2_an.lm.model, qwen2_an.verbs)
+    sweeper._record((100.0, 5.0))  # cold: one-off costs
+    sweeper._record((1.0, 0.01))  # a short pass: the cold one is still all there is to go by
+    assert list(sweeper._timed) == [(100.0, 5.0), (1.0, 0.01)]
+    sweeper._record((60.0, 0.3))
+    assert list(sweeper._timed) == [(1.0, 0.01), (60.0, 0.3)]
+    sweeper._record((200.0, 1.0))
+    assert len(sweeper._timed) == 3

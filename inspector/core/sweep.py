@@ -98,6 +98,7 @@ class Sweeper:
         self._timed: deque[tuple[float, float]] = deque(maxlen=_TIMED)  # (work, seconds)
         self._ctx_scale = _context_scale(model)
         self.remaining: float | None = None  # seconds left in the running sweep, after each chunk
+        self._cold: tuple[float, float] | None | bool = None  # the model's first forward
         # transformers 5.x renamed past_key_values to cache; accept both.
         params = inspect.signature(model.forward).parameters
         self._cache_kw = "cache" if "cache" in params else "past_key_values"
@@ -129,7 +130,7 @@ class Sweeper:
     def _plain_prefix(self, ids: list[int]) -> Prefix:
         t0 = time.perf_counter()
         out = self.model(torch.tensor([ids], device=self.device), use_cache=True, logits_to_keep=1)
-        self._timed.append((self._work(len(ids), len(ids) / 2), self._since(t0)))
+        self._record((self._work(len(ids), len(ids) / 2), self._since(t0)))
         cache = getattr(out, "cache", None) or out.past_key_values
         kv = [(layer.keys, layer.values) for layer in cache.layers]
         first = torch.log_softmax(out.logits[0, -1].float(), -1)
@@ -183,7 +184,7 @@ class Sweeper:
                 task.check()
                 t0 = time.perf_counter()
                 out[i] = naive_scores(self.model, [seq], self.verbs)[0]
-                self._timed.append((self._work(len(seq), len(seq) / 2), self._since(t0)))
+                self._record((self._work(len(seq), len(seq) / 2), self._since(t0)))
                 self.remaining = self._seconds(
                     [self._work(len(v), len(v) / 2) for v in variants[i + 1 :]]
                 )
@@ -224,6 +225,18 @@ class Sweeper:
         if not self.packable:
             return sum(len(v) for v in variants)
         return sum(self._cost(self._item(prefix.ids, v)) for v in variants)
+
+    def _record(self, sample: tuple[float, float]) -> None:
+        """Time one forward for estimates. The model's first forward pays one-off costs
+        (thread pool, allocations; 4× a later one's cost per token was measured), so it is
+        dropped from the fit once a forward of at least half its work has been timed."""
+        if self._cold is None:
+            self._cold = sample
+        elif self._cold is not False and sample[0] >= self._cold[0] / 2:
+            if self._cold in self._timed:
+                self._timed.remove(self._cold)
+            self._cold = False
+        self._timed.append(sample)
 
     def _since(self, t0: float) -> float:
         """Seconds since ``t0`` once the device has finished: kernels run asynchronously."""
@@ -351,7 +364,7 @@ class Sweeper:
                 logits_to_keep=torch.tensor(keep, device=self.device),
             )
             lps = torch.log_softmax(out.logits[0].float(), -1).cpu()
-        self._timed.append((self._work(n_new, n_cache + n_new), self._since(t0)))
+        self._record((self._work(n_new, n_cache + n_new), self._since(t0)))
         return lps, slots, getattr(out, "cache", None) or out.past_key_values
 
     def _read(self, lps, slot, prefix: Prefix) -> torch.Tensor:
