@@ -1,6 +1,10 @@
 """Time a full sweep three ways in one process: naive loop, Captum, Inspector (issue 8, DESIGN.md §5).
 
-    .venv/bin/python benchmarks/sweep.py [--repeats 3] [--threads 2] [--device cpu]
+    .venv/bin/python benchmarks/sweep.py [--repeats 3] [--threads 2] [--device cuda|cpu]
+
+With CUDA present the default device is the GPU, and Captum, the naive loop and Inspector all
+run there (each timing waits for the GPU to finish); the model's dtype is the app's default
+for the device (bf16 on a GPU that has it), or ``--dtype``.
 
 Builds a SmolLM2-135M-class checkpoint (config by hand, random weights, local BPE
 tokenizer with a ChatML template) in a temporary folder, loads it through the app's
@@ -57,9 +61,16 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _sync() -> None:
+    if torch.cuda.is_available():  # kernels run asynchronously: time them to completion
+        torch.cuda.synchronize()
+
+
 def timed(fn, *args):
+    _sync()
     t = time.perf_counter()
     out = fn(*args)
+    _sync()
     return time.perf_counter() - t, out
 
 
@@ -67,7 +78,12 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--device", default="cpu")
+    ap.add_argument(
+        "--device",
+        default="cuda" if torch.cuda.is_available() else "cpu",
+        help="cuda when present (all three ways run on it), else cpu",
+    )
+    ap.add_argument("--dtype", default="auto", help="auto, float32, bfloat16 or float16")
     ap.add_argument("--no-captum", action="store_true", help="skip Captum (not installed)")
     ap.add_argument(
         "--question-first",
@@ -80,7 +96,7 @@ def main(argv=None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="inspector-bench-") as tmp:
         t_build, ckpt = timed(smollm.build_checkpoint, Path(tmp) / "smollm2-135m")
-        lm = load_checkpoint(ckpt, device=args.device)
+        lm = load_checkpoint(ckpt, device=args.device, dtype=args.dtype)
         an = Analyzer(lm, load_probe(smollm.write_probe(Path(tmp), args.question_first)))
     settings = Settings(explain=False)
     text = smollm.INPUT
@@ -89,7 +105,8 @@ def main(argv=None) -> int:
     base = an.ids(text)
     n = len(units)
     print(
-        f"model: SmolLM2-135M config, {lm.n_params / 1e6:.0f}M params, {lm.device}, built in {t_build:.0f} s"
+        f"model: SmolLM2-135M config, {lm.n_params / 1e6:.0f}M params, {lm.device} {lm.dtype},"
+        f" built in {t_build:.0f} s"
         f" | prompt {len(base)} tokens, {len(text.split())} words, {n} word units"
         f" | verbalizers {[len(v) for v in an.verbs.ids]} tokens"
     )

@@ -97,6 +97,8 @@ def _settings(args):
         explain=not args.no_explain,
         counterfactual=args.counterfactual,
         word_forms=args.word_forms,
+        coarse=args.coarse,
+        dtype=args.dtype,
         sample=args.sample,
         seed=args.seed,
         tau=args.tau,
@@ -125,7 +127,13 @@ def print_example(d: dict, out=None) -> None:
             bar = "█" * round(u["delta"] * 20)
             mark = "◆" if i in cited else ""
             flip = "yes" if u["flips"] else ""
-            print(f"{u['text'][:20]:<20} {u['delta']:>7.3f} {flip:>5}  {mark:<2}{bar}", file=out)
+            est = "~" if u.get("exact") is False else " "  # a coarse estimate, not measured
+            print(
+                f"{u['text'][:20]:<20}{est}{u['delta']:>7.3f} {flip:>5}  {mark:<2}{bar}", file=out
+            )
+        if d.get("exactness") == "estimated":
+            n = sum(u.get("exact") is False for u in d["units"])
+            print(f"~ {n} of {len(d['units'])} shifts are estimates (sentence Δ / words)", file=out)
     if d.get("explanation"):
         print(f"explanation: {d['explanation']['text']!r}", file=out)
     _print_counterfactual(d, out)
@@ -190,7 +198,7 @@ def cmd_analyze(args) -> int:
     from .core.adapters import use_cli_base
 
     use_cli_base(args.model, args.base)
-    lm = load_checkpoint(args.model, device=args.device)
+    lm = load_checkpoint(args.model, device=args.device, dtype=args.dtype)
     for notice in lm.notices:
         print(f"note: {notice}", file=sys.stderr)
     settings = _settings(args)
@@ -308,7 +316,12 @@ def _add_scale_options(p) -> None:
 
 def _add_analysis_options(p) -> None:
     p.add_argument(
-        "--unit", choices=["word", "token"], default="word", help="unit of ablation (default: word)"
+        "--units",
+        "--unit",
+        dest="unit",
+        choices=["word", "phrase", "sentence", "token"],
+        default="word",
+        help="unit of ablation (default: word); phrase = clauses split at , ; : and and/but/or",
     )
     p.add_argument(
         "--filler", default=None, help="replace units with this text instead of deleting them"
@@ -318,6 +331,12 @@ def _add_analysis_options(p) -> None:
         type=_positive_int,
         default=256,
         help="ablate at most this many units (default 256)",
+    )
+    p.add_argument(
+        "--coarse",
+        action="store_true",
+        help="long word sweeps: measure sentences, then the words of those that matter;"
+        " the other words get an estimate, marked as such (exactness: estimated)",
     )
     p.add_argument("--no-explain", action="store_true", help="skip the stated explanation")
     p.add_argument(
@@ -360,6 +379,13 @@ def _add_analysis_options(p) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="seed recorded with sampled explanations")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    p.add_argument(
+        "--dtype",
+        choices=["auto", "float32", "bfloat16", "float16"],
+        default="auto",
+        help="weights' dtype (auto: float32 on CPU, bfloat16 on a CUDA GPU); a lower one is"
+        " checked against float32 on the first input and the agreement recorded",
+    )
     p.add_argument(
         "--base",
         default=None,

@@ -249,3 +249,15 @@ def test_the_ablation_in_force_is_checked_and_an_empty_pin_is_refused(qtbot, win
         window.analysis.baseline_text is None
         and "Type an input first" in window.banner.label.text()
     )
+
+
+def test_run_menu_offers_phrase_and_sentence_units(qtbot, window):
+    from inspector.qt.window_actions import shortcut_help
+
+    assert list(window.unit_actions) == ["word", "token", "phrase", "sentence"]
+    text = shortcut_help(window)
+    assert "▸ phrases: Ctrl+Alt+3" in text and "▸ sentences: Ctrl+Alt+4" in text
+    window.unit_actions["sentence"].trigger()
+    assert window.settings.unit == "sentence"
+    window.unit_actions["phrase"].trigger()
+    assert window.settings.unit == "phrase" and window.unit_actions["phrase"].isChecked()

@@ -52,3 +52,24 @@ def test_a_long_input_gets_the_top_k_bars_without_overlap_and_a_summary(qtbot):
     assert 0 < len(chart.rows()) < TOP_K
     assert not _overlaps(chart.label_rects())
     assert all(chart.rect().contains(r) for r in chart.label_rects())
+
+
+def test_estimated_bars_are_pale_until_their_exact_values_land(qtbot):
+    chart = DeltaChart()
+    qtbot.addWidget(chart)
+    chart.resize(420, 300)
+    chart.show()
+    probs = [[0.9, 0.1], [0.8, 0.2], [0.2, 0.8]]
+
+    def bar_lightness(result) -> int:
+        chart.display(result)
+        centre = next(r["bar_rect"].center() for r in chart.rows() if r["unit"] == 2)
+        return chart.grab().toImage().pixelColor(centre).lightness()
+
+    estimate = _result("food was great", probs)
+    estimate.exact = [False, True, False]  # a coarse-to-fine view: two estimates
+    pale = bar_lightness(estimate)
+    assert chart.estimated == [0, 2]
+    solid = bar_lightness(_result("food was great", probs))  # the exact values land
+    assert chart.estimated == []
+    assert pale > solid + 30

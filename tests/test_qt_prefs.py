@@ -183,3 +183,28 @@ def test_open_log_folder_opens_the_log_dir(window):
         QDesktopServices.unsetUrlHandler("file")
     assert [Path(u.toLocalFile()) for u in catcher.urls] == [paths.log_dir()]
     assert not window.windowIcon().isNull()
+
+
+def test_bfloat16_setting_reloads_the_model_and_shows_its_agreement(
+    qtbot, window, keyword_model, sentiment_probe
+):
+    window.open_probe(sentiment_probe)
+    assert window.open_path(keyword_model)
+    with qtbot.waitSignal(window.analysis.done, timeout=WAIT):
+        window.set_input("the food was awful")
+    dialog = _open_prefs(qtbot, window)
+    dialog.dtype.setCurrentText("bfloat16")
+    with qtbot.waitSignal(
+        window.worker.finished,
+        timeout=WAIT,
+        check_params_cb=lambda rid, *_: rid == dialog.evict_request,
+    ):
+        _press(dialog, QDialogButtonBox.StandardButton.Apply)
+    assert Preferences.load().dtype == "bfloat16" and window.worker.pool.dtype == "bfloat16"
+    assert window.settings.dtype == "bfloat16"
+    with qtbot.waitSignal(window.analysis.done, timeout=WAIT) as done:
+        window.set_input("the food was great")
+    assert window.worker.pool._models[str(keyword_model)].dtype == torch.bfloat16
+    precision = done.args[0].result.precision
+    assert precision["dtype"] == "bfloat16" and "max_abs_dp" in precision
+    assert any("against float32" in n for n in done.args[0].result.notes)  # shown with the result

@@ -147,9 +147,14 @@ def test_sweep_time_is_estimated_from_the_forwards_it_will_run(qwen2_an):
     sizes = [sweeper.cost(prefix, [variants[i] for i in idx]) for idx in chunks]
     # forwards that cost 0.1 s plus 2 ms a token: an edit's 3-token pass (0.106 s) must not
     # make the sweep look like 0.106 / 3 s per token, 25 s for 700 tokens
+    # the plan is the chunks the sweep ran, each weighted by the context its tokens attend to
+    works = sweeper._plan(prefix, variants)
+    caches = [max(sweeper._item(prefix.ids, variants[i]).f for i in idx) for idx in chunks]
+    assert works == [sweeper._work(n, f + n) for n, f in zip(sizes, caches, strict=True)]
+    assert all(w > n for w, n in zip(works, sizes, strict=True))
     sweeper._timed.clear()
     sweeper._timed.extend([(1, 0.102), (3, 0.106), (54, 0.208)])
-    expected = sum(0.1 + 0.002 * n for n in sizes)
+    expected = sum(0.1 + 0.002 * w for w in works)
     assert sweeper.estimate(prefix, variants) == pytest.approx(expected, rel=1e-3)
     # a GPU: every forward costs the same, and noise tilts the slope below zero
     sweeper._timed.clear()
@@ -279,3 +284,41 @@ def test_an_edit_reuses_the_unchanged_head_and_gives_the_fresh_numbers(family, r
     variants = an.variant_ids(edited, an.units(edited, settings), settings)
     ref = naive_scores(an.lm.model, variants, an.verbs)
     assert torch.allclose(warm.score(got, variants).exp(), ref.exp(), atol=1e-4)
+
+
+def test_work_weighs_tokens_by_attention_flops_against_matrix_flops(qwen2_an):
+    model = qwen2_an.lm.model
+    cfg = model.config
+    sweeper = Sweeper(model, qwen2_an.verbs)
+    head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
+    attention = 4 * cfg.num_hidden_layers * cfg.num_attention_heads * head_dim
+    unique = {id(p): p.numel() for p in model.parameters()}
+    matrices = sum(unique.values()) - model.get_input_embeddings().weight.numel()
+    if model.get_output_embeddings().weight is not model.get_input_embeddings().weight:
+        matrices -= model.get_output_embeddings().weight.numel()
+    scale = 2 * matrices / attention
+    assert sweeper._work(10, 0) == 10
+    assert sweeper._work(10, scale) == pytest.approx(20)
+
+
+def test_time_left_is_re_estimated_after_every_chunk(qwen2_an):
+    settings = Settings()
+    variants = qwen2_an.variant_ids(TEXT, qwen2_an.units(TEXT, settings), settings)
+    sweeper = Sweeper(qwen2_an.lm.model, qwen2_an.verbs, max_tokens=120)
+    prefix = sweeper.prefix(qwen2_an.ids(TEXT))
+    left = []
+    sweeper.score(prefix, variants, on_chunk=lambda idx, rows: left.append(sweeper.remaining))
+    assert len(left) > 2
+    assert left[-1] == 0.0
+    assert all(a > 0 for a in left[:-1])
+
+
+def test_first_forward_leaves_the_fit_once_a_comparable_one_is_timed(qwen2_an):
+    sweeper = Sweeper(qwen2_an.lm.model, qwen2_an.verbs)
+    sweeper._record((100.0, 5.0))  # cold: one-off costs
+    sweeper._record((1.0, 0.01))  # a short pass: the cold one is still all there is to go by
+    assert list(sweeper._timed) == [(100.0, 5.0), (1.0, 0.01)]
+    sweeper._record((60.0, 0.3))
+    assert list(sweeper._timed) == [(1.0, 0.01), (60.0, 0.3)]
+    sweeper._record((200.0, 1.0))
+    assert len(sweeper._timed) == 3

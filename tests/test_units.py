@@ -91,3 +91,59 @@ def test_joiners_are_not_words():
         "pizza",
     ]
     assert len(word_units("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645")) == 2
+
+
+# -- phrase and sentence units (issue 24) -------------------------------------------------
+from inspector.core.units import phrase_units, sentence_units, words_within  # noqa: E402
+
+LONG = (
+    "The food was great, but the service was painfully slow. Dr. Smith agreed! "
+    "We ordered salt and pepper and the soup was cold; nobody came.\nA new line starts here"
+)
+
+
+def test_sentences_keep_their_punctuation_and_skip_abbreviations():
+    assert [u.text for u in sentence_units(LONG)] == [
+        "The food was great, but the service was painfully slow.",
+        "Dr. Smith agreed!",
+        "We ordered salt and pepper and the soup was cold; nobody came.",
+        "A new line starts here",
+    ]
+
+
+def test_phrases_split_at_punctuation_and_clause_conjunctions():
+    assert [u.text for u in phrase_units(LONG)] == [
+        "The food was great,",
+        "but the service was painfully slow.",
+        "Dr. Smith agreed!",
+        "We ordered salt and pepper",  # "and pepper" is too short to be a clause
+        "and the soup was cold;",
+        "nobody came.",
+        "A new line starts here",
+    ]
+
+
+@pytest.mark.parametrize("split", [phrase_units, sentence_units])
+def test_coarse_units_map_back_and_hold_every_word_once(split):
+    units = split(LONG)
+    for u in units:
+        assert LONG[u.start : u.end] == u.text
+    words = word_units(LONG)
+    owner = words_within(words, units)
+    for w, j in zip(words, owner, strict=True):
+        assert units[j].start <= w.start and w.end <= units[j].end
+    assert owner == sorted(owner)
+
+
+def test_deleting_a_sentence_leaves_clean_text():
+    units = sentence_units(LONG)
+    assert ablate(LONG, units, {1}).startswith(
+        "The food was great, but the service was painfully slow. We"
+    )
+
+
+def test_text_without_sentence_end_is_one_sentence():
+    assert [u.text for u in sentence_units("  no punctuation at all  ")] == [
+        "no punctuation at all"
+    ]
+    assert sentence_units("   ") == []

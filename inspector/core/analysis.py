@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import torch
 
+from . import coarse, precision
 from . import metrics as M
 from .citing import citations
 from .errors import InputError, ProbeError
@@ -25,7 +26,16 @@ from .results import ExampleResult, Settings
 from .scoring import label_probs, tokenize_verbalizers
 from .sweep import Sweeper
 from .tasks import TaskState, ensure_task
-from .units import Unit, ablate, keep_only, span_units, token_units, word_units
+from .units import (
+    Unit,
+    ablate,
+    keep_only,
+    phrase_units,
+    sentence_units,
+    span_units,
+    token_units,
+    word_units,
+)
 
 EventFn = Callable[[str, ExampleResult], None]
 MAX_INPUT_CHARS = 200_000
@@ -55,6 +65,7 @@ class Analyzer:
         self.sweeper = Sweeper(lm.model, self.verbs, max_batch_tokens)
         self._explanations: OrderedDict[tuple, Explanation] = OrderedDict()
         self._cf_verbs = None
+        self._precision: dict | None = None  # dtype and agreement with fp32, from the first input
         cfg = lm.model.config.get_text_config()
         self.max_positions = getattr(cfg, "max_position_embeddings", None) or getattr(
             cfg, "n_positions", None
@@ -94,11 +105,17 @@ class Analyzer:
             return word_units(text)
         if settings.unit == "span":
             return span_units(text, list(settings.spans)) if settings.spans else word_units(text)
+        if settings.unit == "phrase":
+            return phrase_units(text)
+        if settings.unit == "sentence":
+            return sentence_units(text)
         if settings.unit == "token":
             rendered = self.render(text)
             offsets = encode(self.lm.tokenizer, rendered, self.probe.chat)[1]
             return token_units(text, input_token_offsets(rendered, offsets))
-        raise InputError(f"unknown unit kind {settings.unit!r} (word, token or span)")
+        raise InputError(
+            f"unknown unit kind {settings.unit!r} (word, phrase, sentence, token or span)"
+        )
 
     def variant_ids(self, text: str, units: list[Unit], settings: Settings) -> list[list[int]]:
         filler = settings.filler_or_none
@@ -124,6 +141,7 @@ class Analyzer:
         task: TaskState | None = None,
         on_event: EventFn | None = None,
         gold: str | None = None,
+        preview: bool = False,
     ) -> ExampleResult:
         settings = settings or Settings()
         task = ensure_task(task)
@@ -134,7 +152,7 @@ class Analyzer:
             raise InputError(
                 f"the input is {len(text):,} characters; the limit is {MAX_INPUT_CHARS:,}"
             )
-        t0 = time.perf_counter()
+        t0 = time.perf_counter()  # ``preview``: show a long word sweep coarse-to-fine first
         all_units = self.units(text, settings)
         units = all_units[: settings.max_units]
         result = ExampleResult(text, self.probe.label_names, [], units, gold=gold)
@@ -144,6 +162,9 @@ class Analyzer:
                 " (raise 'max units' to measure all)"
             )
 
+        result.precision = self._precision_check(text, settings)
+        if "note" in result.precision:
+            result.notes.append(result.precision["note"])
         prefix = self.sweeper.prefix(self.ids(text))
         result.probs = label_probs(self.sweeper.baseline(prefix)[None], self.verbs)[0].tolist()
         result.seconds["prediction"] = time.perf_counter() - t0
@@ -151,23 +172,17 @@ class Analyzer:
 
         t1 = time.perf_counter()
         variants = self.variant_ids(text, units, settings)
-        self._estimate(result, prefix, variants, task)
+        coarse_run = (preview or settings.coarse) and coarse.applies(units, settings, text)
+        self._estimate(result, prefix, variants, task, coarse_run)
         emit("plan", result)
-        probs = [[0.0] * len(result.labels) for _ in units]
-        done = 0
-
-        def on_chunk(indices, logprobs):
-            nonlocal done
-            for i, row in zip(indices, label_probs(logprobs, self.verbs).tolist(), strict=True):
-                probs[i] = row
-            done += len(indices)
-            result.unit_probs = probs[:done] if done < len(units) else probs
-            task.progress(done, len(units), "sweeping units")
-            emit("units", result)
-
-        if variants:
-            self.sweeper.score(prefix, variants, task, on_chunk)
-        result.unit_probs = probs
+        result.unit_probs = [[0.0] * len(result.labels) for _ in units]
+        sweep = self._streamed_sweep(prefix, variants, result, task, emit)
+        if coarse_run:
+            coarse.run(self, text, units, settings, prefix, result, variants, task, emit, sweep, t0)
+        else:
+            sweep(list(range(len(units))))
+        if result.exact is not None and all(result.exact):
+            result.exact = None
         result.seconds["sweep"] = time.perf_counter() - t1
 
         if settings.explain and self.probe.explanation_prompt:
@@ -189,10 +204,63 @@ class Analyzer:
         emit("done", result)
         return result
 
-    def _estimate(self, result: ExampleResult, prefix, variants, task: TaskState) -> None:
+    def _precision_check(self, text: str, settings: Settings) -> dict:
+        if self._precision is None:
+            self._precision = precision.check(self, text, settings)
+            line = precision.describe(self._precision)
+            if line:
+                self._precision["note"] = line
+        return dict(self._precision)
+
+    def _streamed_sweep(self, prefix, variants, result: ExampleResult, task, emit):
+        """A function scoring some word variants exactly, streaming "units" per chunk.
+
+        Units come in order on a plain sweep, so until it ends only the swept head is shown;
+        in a coarse-to-fine run every unit already holds an estimate and chunks replace them.
+        The time left is re-estimated after every chunk from the forwards timed so far.
+        """
+        n = len(variants)
+        done = 0
+
+        def sweep(indices: list[int]) -> None:
+            nonlocal done
+            if not indices:
+                return
+            probs = result.unit_probs
+            plain = result.exact is None
+            if plain:
+                result.unit_probs = []
+
+            def on_chunk(chunk, logprobs):
+                nonlocal done
+                rows = label_probs(logprobs, self.verbs).tolist()
+                for j, row in zip(chunk, rows, strict=True):
+                    probs[indices[j]] = row
+                    if not plain:
+                        result.exact[indices[j]] = True
+                done += len(chunk)
+                if plain:
+                    result.unit_probs = probs[:done] if done < n else probs
+                left = self.sweeper.remaining
+                result.seconds["sweep_remaining"] = left
+                tail = f" (≈{_duration(left)} left)" if left else ""
+                task.progress(done, n, f"sweeping units{tail}")
+                emit("units", result)
+
+            self.sweeper.score(prefix, [variants[i] for i in indices], task, on_chunk)
+            result.unit_probs = probs
+
+        return sweep
+
+    def _estimate(
+        self, result: ExampleResult, prefix, variants, task: TaskState, coarse_run=False
+    ) -> None:
         """Tokens and seconds the sweep will take, from this model's recent forwards."""
         tokens = self.sweeper.cost(prefix, variants)
         seconds = self.sweeper.estimate(prefix, variants) or 0.0
+        if coarse_run:  # the sentence pass comes on top: about one variant per sentence
+            extra = len(coarse.sentence_units(result.input))
+            seconds *= 1 + extra / max(len(variants), 1)
         result.seconds["sweep_estimate"] = seconds
         n = len(variants)
         task.progress(0, n, f"sweeping {n} units (≈{_duration(seconds)})")

@@ -14,7 +14,8 @@ import torch
 
 from . import safeio
 from .checkpoints import TOKENIZER_FILES, CheckpointInfo, content_hash, inspect_checkpoint
-from .errors import CheckpointError, InputError
+from .errors import Cancelled, CheckpointError, InputError
+from .tasks import ensure_task
 
 log = logging.getLogger(__name__)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach a hub at run time
@@ -34,6 +35,10 @@ class LoadedModel:
     @property
     def path(self) -> str:
         return str(self.info.path)
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return next(self.model.parameters()).dtype
 
     @property
     def n_params(self) -> int:
@@ -73,11 +78,26 @@ def _asked_device(name: str) -> torch.device:
     return device
 
 
-def _dtype_for(device: torch.device) -> torch.dtype:
-    # Faithfulness numbers compare small probability shifts: fp32 on CPU, bf16 where it is fast.
-    if device.type == "cuda" and torch.cuda.is_bf16_supported():
-        return torch.bfloat16
-    return torch.float32
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+def _dtype_for(device: torch.device, name: str = "auto") -> torch.dtype:
+    """The weights' dtype: ``name``, or for "auto" fp32 on CPU and bf16 on a CUDA GPU that has it.
+
+    Faithfulness numbers compare small probability shifts, and on this project's CPUs (AVX2,
+    no AVX512-BF16/AMX) bf16 matrix products are emulated and slower than fp32
+    (benchmarks/README.md), so the CPU default stays fp32; a low-precision run records its
+    agreement with fp32 (core/precision.py).
+    """
+    if name == "auto":
+        if device.type == "cuda" and torch.cuda.is_bf16_supported():
+            return torch.bfloat16
+        return torch.float32
+    if name not in DTYPES:
+        raise InputError(f"unknown dtype {name!r} (use auto, float32, bfloat16 or float16)")
+    if name == "bfloat16" and device.type == "cuda" and not torch.cuda.is_bf16_supported():
+        raise InputError("this GPU has no bfloat16; use float16 or float32")
+    return DTYPES[name]
 
 
 def human_bytes(n: float) -> str:
@@ -166,28 +186,57 @@ def check_finite(model, where) -> None:
             )
 
 
-def _load_gguf_model(info: CheckpointInfo, dtype: torch.dtype):
+def _no_init_weights():
+    try:
+        from transformers.initialization import no_init_weights
+    except ImportError:  # older transformers: initialise (slower, same weights after loading)
+        import contextlib
+
+        return contextlib.nullcontext()
+    return no_init_weights()
+
+
+def _load_gguf_model(info: CheckpointInfo, dtype: torch.dtype, task, sha: str):
     """Build the model from the GGUF's config and copy its (dequantised) tensors in.
 
     transformers' own GGUF path needs ``accelerate``; reading the tensors with its converter and
-    loading them into a model built from the config gives the same weights without it.
+    loading them into a model built from the config gives the same weights without it. The
+    dequantised tensors are cached by the file's SHA-256 (core/gguf_cache.py): only the first
+    open pays for dequantising, with progress and cancel through ``task``.
     """
     from transformers import AutoConfig, AutoModelForCausalLM
     from transformers import modeling_gguf_pytorch_utils as gguf_utils
 
-    config = AutoConfig.from_pretrained(
-        str(info.path.parent), gguf_file=info.path.name, local_files_only=True
-    )
+    from . import gguf_cache
+
+    task = ensure_task(task)
+    if gguf_cache.has_metadata(sha):
+        config = AutoConfig.from_pretrained(str(gguf_cache.entry(sha)), local_files_only=True)
+    else:
+        config = AutoConfig.from_pretrained(
+            str(info.path.parent), gguf_file=info.path.name, local_files_only=True
+        )
     if config.model_type == "gpt2" and getattr(config, "n_ctx", None):
         # transformers maps GPT-2's GGUF context length to n_ctx, but n_positions sizes wpe
         config.n_positions = config.n_ctx
-    model = AutoModelForCausalLM.from_config(config, dtype=dtype, attn_implementation="sdpa")
-    # its tqdm bar ignores transformers' progress-bar switch and would clutter the CLI's stderr
-    with mock.patch.object(gguf_utils, "tqdm", lambda it, **kw: it):
-        parsed = gguf_utils.load_gguf_checkpoint(
-            str(info.path), return_tensors=True, model_to_load=model
-        )
-    tensors = parsed["tensors"]
+    # every weight is overwritten from the file: random init cost 2/3 of a cached open
+    with _no_init_weights():
+        model = AutoModelForCausalLM.from_config(config, dtype=dtype, attn_implementation="sdpa")
+    tensors = gguf_cache.load(sha)
+    if tensors is None:
+
+        def bar(it, **kw):  # its tqdm bar would clutter the CLI's stderr; report to the task
+            items = list(it)
+            for i, item in enumerate(items):
+                task.progress(i, len(items), "dequantising the GGUF weights (first open only)")
+                yield item
+
+        with mock.patch.object(gguf_utils, "tqdm", bar):
+            parsed = gguf_utils.load_gguf_checkpoint(
+                str(info.path), return_tensors=True, model_to_load=model
+            )
+        tensors = parsed["tensors"]
+        gguf_cache.store(sha, tensors)
     own = model.state_dict()
     mismatched = [
         (k, v.shape, own[k].shape)
@@ -209,6 +258,8 @@ def load_checkpoint(
     device: str = "auto",
     trust_remote_code: bool = False,
     memory_budget: int | None = None,
+    dtype: str = "auto",
+    task=None,
 ) -> LoadedModel:
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -226,7 +277,7 @@ def load_checkpoint(
             " Allow trust_remote_code for this checkpoint only if you trust its author"
         )
     dev = pick_device(device)
-    dtype = _dtype_for(dev)
+    dtype = _dtype_for(dev, dtype)
     need = info.estimate_bytes(torch.finfo(dtype).bits // 8)
     if memory_budget and need > memory_budget:
         raise CheckpointError(
@@ -241,9 +292,16 @@ def load_checkpoint(
         )
     kwargs = dict(local_files_only=True, trust_remote_code=trust_remote_code)
     model_src = tok_src = str(info.path)
+    gguf_sha = None
     if info.weight_format == "gguf":
+        from . import gguf_cache
+
+        gguf_sha = gguf_cache.digest(info.path, task)
         kwargs["gguf_file"] = info.path.name
         model_src = tok_src = str(info.path.parent)
+        if gguf_cache.has_metadata(gguf_sha):  # opened before: read it like an HF folder
+            tok_src = str(gguf_cache.entry(gguf_sha))
+            del kwargs["gguf_file"]
     else:
         tok_src = str(info.tokenizer_dir)
     check_tokenizer_files(tok_src if info.weight_format != "gguf" else None)
@@ -263,7 +321,7 @@ def load_checkpoint(
         tokenizer.pad_token = tokenizer.eos_token or tokenizer.convert_ids_to_tokens(0)
     try:
         if info.weight_format == "gguf":
-            model, loading = _load_gguf_model(info, dtype)
+            model, loading = _load_gguf_model(info, dtype, task, gguf_sha)
         else:
             model, loading = AutoModelForCausalLM.from_pretrained(
                 model_src,
@@ -275,7 +333,7 @@ def load_checkpoint(
                 ignore_mismatched_sizes=True,
                 **kwargs,
             )
-    except CheckpointError:
+    except (CheckpointError, Cancelled):
         raise
     except Exception as exc:
         if info.weight_format == "pickle" and "weights only load failed" in str(exc).lower():
@@ -299,6 +357,8 @@ def load_checkpoint(
             f" {len(mismatched)} tensors differ)"
         )
     check_finite(model, info.path)
+    if gguf_sha and not gguf_cache.has_metadata(gguf_sha):  # a GGUF that loaded cleanly
+        gguf_cache.store_metadata(gguf_sha, model.config, tokenizer)
     model.eval().to(dev)
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     return LoadedModel(model, tokenizer, info, dev, content_hash(info), list(info.notices))
@@ -308,10 +368,18 @@ class ModelPool:
     """Keeps at most ``max_resident`` models; loading another frees the oldest."""
 
     def __init__(
-        self, max_resident: int = 1, device: str = "auto", memory_budget: int | None = None
+        self,
+        max_resident: int = 1,
+        device: str = "auto",
+        memory_budget: int | None = None,
+        dtype: str = "auto",
     ):
         self.max_resident = max(1, max_resident)
         self.device = device
+        self.dtype = dtype
+        self.task = (
+            None  # a TaskState for the next load's progress and cancel (a GGUF's first open)
+        )
         self.memory_budget = memory_budget
         self.trusted: set[str] = set()
         self._models: OrderedDict[str, LoadedModel] = OrderedDict()
@@ -328,7 +396,9 @@ class ModelPool:
             return pool_get_adapter(self, key)
         while len(self._models) >= self.max_resident:
             self._evict()
-        lm = load_checkpoint(key, self.device, key in self.trusted, self.memory_budget)
+        lm = load_checkpoint(
+            key, self.device, key in self.trusted, self.memory_budget, self.dtype, self.task
+        )
         self._models[key] = lm
         return lm
 

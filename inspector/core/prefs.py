@@ -35,6 +35,7 @@ class Preferences:
     memory_budget_gib: float = 8.0
     cache_size_mib: int = 512
     unit: str = "word"
+    dtype: str = "auto"  # auto (fp32 on CPU, bf16 on CUDA) | float32 | bfloat16 | float16
     trusted_checkpoints: list[str] = field(
         default_factory=list
     )  # trust_remote_code consent, per path

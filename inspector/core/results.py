@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from .explanation import Explanation
 from .units import Unit
 
-_ADDED_LATER: dict = {}
+_ADDED_LATER: dict = {"coarse": False, "dtype": "auto"}
 # bumped when what counts as cited changes (core.citing), so no result cited by older rules
 # (function words, no quotes) is served from the cache
 CITING_VERSION = 2
@@ -37,6 +37,10 @@ class Settings:
     tau: float = DEFAULT_TAU  # decisive threshold: max Δ below it makes an input undecided
     top_k: int = 3  # the top-k group ablated together (redundancy)
     shapley_s: float = 0.0  # seconds per input for sampled Shapley values (0: off)
+    # stop a long word sweep at its complete estimated view (core/coarse.py): only the
+    # words of the sentences that matter are measured, the rest estimated and marked so
+    coarse: bool = False
+    dtype: str = "auto"  # the weights' dtype: auto (fp32 on CPU, bf16 on CUDA) | float32 | ...
 
     def key(self) -> str:
         d = asdict(self)
@@ -80,6 +84,14 @@ class ExampleResult:
     notes: list[str] = field(default_factory=list)
     gold: str | None = None
     shapley: dict | None = None  # sampled Shapley values with standard errors (core.redundancy)
+    exact: list[bool] | None = None  # per unit; None: every unit measured exactly
+    sentences: list[dict] | None = None  # the coarse pass's sentence shifts, when it ran
+    precision: dict | None = None  # dtype and its agreement with float32 (core/precision.py)
+
+    @property
+    def exactness(self) -> str:
+        """'exact' when every shift was measured, 'estimated' when some are coarse estimates."""
+        return "exact" if self.exact is None or all(self.exact) else "estimated"
 
     @property
     def predicted(self) -> int:
@@ -123,6 +135,7 @@ class ExampleResult:
             "label": self.label,
             "probs": dict(zip(self.labels, self.probs, strict=True)),
         }
+        out["exactness"] = self.exactness
         out["units"] = [
             {
                 "text": u.text,
@@ -137,6 +150,13 @@ class ExampleResult:
                 self.units, self.deltas, self.signed, self.flips, self.unit_probs, strict=True
             )
         ]
+        if self.exactness == "estimated":
+            for row, exact in zip(out["units"], self.exact or [], strict=True):
+                row["exact"] = exact
+        if self.sentences is not None:
+            out["sentences"] = self.sentences
+        if self.precision is not None:
+            out["precision"] = self.precision
         out["explanation"] = (
             {
                 "text": self.explanation.text,
@@ -182,4 +202,9 @@ class ExampleResult:
             notes=d.get("notes", []),
             gold=d.get("gold"),
             shapley=d.get("shapley"),
+            exact=[u.get("exact", True) for u in d["units"]]
+            if d.get("exactness") == "estimated"
+            else None,
+            sentences=d.get("sentences"),
+            precision=d.get("precision"),
         )

@@ -27,7 +27,7 @@ ChunkFn = Callable[[list[int], torch.Tensor], None]
 # KV caches of recent prompts kept for reuse: while a user edits, the next prompt shares
 # its head with one of the last few (undo/redo goes back to an older one).
 _RECENT = 3
-_TIMED = 32  # recent forwards (tokens, seconds) that time estimates are fitted to
+_TIMED = 32  # recent forwards (work, seconds) that time estimates are fitted to
 
 
 @dataclass
@@ -95,7 +95,10 @@ class Sweeper:
         self.packable = self._config_allows_packing()
         self._checked = False  # the packed path is verified once per model, on the first prefix
         self._recent: list[Prefix] = []  # the sweep, explanation and edited prompts of late
-        self._timed: deque[tuple[int, float]] = deque(maxlen=_TIMED)
+        self._timed: deque[tuple[float, float]] = deque(maxlen=_TIMED)  # (work, seconds)
+        self._ctx_scale = _context_scale(model)
+        self.remaining: float | None = None  # seconds left in the running sweep, after each chunk
+        self._cold: tuple[float, float] | None | bool = None  # the model's first forward
         # transformers 5.x renamed past_key_values to cache; accept both.
         params = inspect.signature(model.forward).parameters
         self._cache_kw = "cache" if "cache" in params else "past_key_values"
@@ -127,7 +130,7 @@ class Sweeper:
     def _plain_prefix(self, ids: list[int]) -> Prefix:
         t0 = time.perf_counter()
         out = self.model(torch.tensor([ids], device=self.device), use_cache=True, logits_to_keep=1)
-        self._timed.append((len(ids), self._since(t0)))
+        self._record((self._work(len(ids), len(ids) / 2), self._since(t0)))
         cache = getattr(out, "cache", None) or out.past_key_values
         kv = [(layer.keys, layer.values) for layer in cache.layers]
         first = torch.log_softmax(out.logits[0, -1].float(), -1)
@@ -181,7 +184,10 @@ class Sweeper:
                 task.check()
                 t0 = time.perf_counter()
                 out[i] = naive_scores(self.model, [seq], self.verbs)[0]
-                self._timed.append((len(seq), self._since(t0)))
+                self._record((self._work(len(seq), len(seq) / 2), self._since(t0)))
+                self.remaining = self._seconds(
+                    [self._work(len(v), len(v) / 2) for v in variants[i + 1 :]]
+                )
                 if on_chunk:
                     on_chunk([i], out[i : i + 1])
             return out
@@ -201,6 +207,7 @@ class Sweeper:
                     torch.cuda.empty_cache()
                 continue
             del pending[: len(chunk)]
+            self.remaining = self._seconds(self._chunk_work(items, pending))
             for j, i in enumerate(chunk):
                 out[i] = self._read(lps, slots[j], prefix)
             if on_chunk:
@@ -219,6 +226,18 @@ class Sweeper:
             return sum(len(v) for v in variants)
         return sum(self._cost(self._item(prefix.ids, v)) for v in variants)
 
+    def _record(self, sample: tuple[float, float]) -> None:
+        """Time one forward for estimates. The model's first forward pays one-off costs
+        (thread pool, allocations; 4× a later one's cost per token was measured), so it is
+        dropped from the fit once a forward of at least half its work has been timed."""
+        if self._cold is None:
+            self._cold = sample
+        elif self._cold is not False and sample[0] >= self._cold[0] / 2:
+            if self._cold in self._timed:
+                self._timed.remove(self._cold)
+            self._cold = False
+        self._timed.append(sample)
+
     def _since(self, t0: float) -> float:
         """Seconds since ``t0`` once the device has finished: kernels run asynchronously."""
         if self.device.type == "cuda":
@@ -230,27 +249,50 @@ class Sweeper:
     def estimate(self, prefix: Prefix, variants: list[list[int]]) -> float | None:
         """Seconds a sweep of ``variants`` will take, from this model's recent forwards.
 
-        A forward costs a floor (streaming the weights) plus a price per token, so both
-        are fitted: scaling the prompt's own short pass by tokens alone overestimated a
-        sweep after an edit near the end of an input by 14×. None before any forward.
+        A forward costs a floor (streaming the weights) plus a price per unit of work, so
+        both are fitted: scaling the prompt's own short pass by tokens alone overestimated a
+        sweep after an edit near the end of an input by 14×. Work is tokens weighted by the
+        context each attends to (``_work``), as attention over a long cached prompt costs
+        more per token than the short prompt's own pass. None before any forward.
         """
+        return self._seconds(self._plan(prefix, variants))
+
+    def _seconds(self, works: list[float]) -> float | None:
         fit = _fit(self._timed)
         if fit is None:
             return None
-        floor, per_token = fit
-        return sum(floor + per_token * n for n in self._plan(prefix, variants))
+        floor, per_work = fit
+        return sum(floor + per_work * w for w in works)
 
-    def _plan(self, prefix: Prefix, variants: list[list[int]]) -> list[int]:
-        """Tokens of each forward a sweep of ``variants`` will run."""
+    def _work(self, n_new: float, context: float) -> float:
+        """Token-equivalents of a forward of ``n_new`` tokens each attending to ``context``."""
+        return n_new * (1 + context / self._ctx_scale)
+
+    def _plan(self, prefix: Prefix, variants: list[list[int]]) -> list[float]:
+        """Work of each forward a sweep of ``variants`` will run."""
         if not self.packable:
-            return [len(v) for v in variants]
+            return [self._work(len(v), len(v) / 2) for v in variants]
         items = [self._item(prefix.ids, v) for v in variants]
-        pending, sizes = list(range(len(items))), []
-        while pending:
-            chunk = self._take_chunk(items, pending)
-            sizes.append(sum(self._cost(items[i]) for i in chunk))
-            del pending[: len(chunk)]
-        return sizes
+        return self._chunk_work(items, list(range(len(items))))
+
+    def _chunk_work(self, items: list[_Item], pending: list[int]) -> list[float]:
+        """The chunks ``_take_chunk`` will make of ``pending``, in one pass (it runs per chunk)."""
+        costs = [self._cost(items[i]) for i in pending]
+        suffix = [0] * (len(costs) + 1)
+        for k in range(len(costs) - 1, -1, -1):
+            suffix[k] = suffix[k + 1] + costs[k]
+        works, start = [], 0
+        while start < len(costs):
+            total = suffix[start]
+            share = total / max(1, -(-total // self.max_tokens))
+            end, used = start, 0
+            while end < len(costs) and not (end > start and used + costs[end] / 2 > share):
+                used += costs[end]
+                end += 1
+            n_cache = max(items[i].f for i in pending[start:end])
+            works.append(self._work(used, n_cache + used))
+            start = end
+        return works
 
     def _cost(self, item: _Item) -> int:
         return len(item.tail) + sum(len(self.verbs.ids[v]) - 1 for v in self.verbs.multi)
@@ -322,7 +364,7 @@ class Sweeper:
                 logits_to_keep=torch.tensor(keep, device=self.device),
             )
             lps = torch.log_softmax(out.logits[0].float(), -1).cpu()
-        self._timed.append((n_new, self._since(t0)))
+        self._record((self._work(n_new, n_cache + n_new), self._since(t0)))
         return lps, slots, getattr(out, "cache", None) or out.past_key_values
 
     def _read(self, lps, slot, prefix: Prefix) -> torch.Tensor:
@@ -337,8 +379,29 @@ class Sweeper:
         return row
 
 
+def _context_scale(model) -> float:
+    """Context length at which a token's attention costs as much as its matrix products.
+
+    Per token, the linear layers cost 2 FLOPs per non-embedding weight and attention
+    4 × layers × heads × head_dim per context position (scores and the weighted sum).
+    """
+    try:
+        cfg = model.config.get_text_config()
+        heads = cfg.num_attention_heads
+        head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // heads
+        attention = 4 * cfg.num_hidden_layers * heads * head_dim
+        embedding = model.get_input_embeddings().weight.numel()
+        weights = sum(p.numel() for p in model.parameters())  # tied lm_head counted once
+        output = model.get_output_embeddings()
+        if output is not None and output.weight is not model.get_input_embeddings().weight:
+            weights -= output.weight.numel()  # projected only where a label is read
+        return max(2 * (weights - embedding), 1) / attention
+    except (AttributeError, TypeError, ZeroDivisionError):
+        return float("inf")
+
+
 def _fit(timed) -> tuple[float, float] | None:
-    """(floor, seconds per token) of ``seconds = floor + per_token * tokens``, least squares.
+    """(floor, seconds per unit of work) of ``seconds = floor + per_work * work``, least squares.
 
     Noise can make the fit absurd: a slope at or below zero (forwards cost the same
     whatever their length, as on a GPU) is a floor alone; a negative floor is a line

@@ -279,7 +279,7 @@ def run_timeline(
         raise InputError(f"{series.root}: the reference checkpoint {ref.name!r} is excluded")
     task = ensure_task(task)
     own_pool = pool is None
-    pool = pool or ModelPool(max_resident=1)
+    pool = pool or ModelPool(max_resident=1, dtype=settings.dtype)
     digests = series_digests(entries, task)
     progress = _Progress(task, len(entries) * len(examples))
     task.progress(0, progress.total, f"{ref.name}: example 0/{len(examples)}")

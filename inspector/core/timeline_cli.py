@@ -131,7 +131,7 @@ def timeline_from_args(
                 examples,
                 settings,
                 reference=reference,
-                pool=ModelPool(1, device=args.device),
+                pool=ModelPool(1, device=args.device, dtype=settings.dtype),
                 cache=cache,
                 task=TaskState(progress),
                 refresh=args.no_cache,

@@ -16,6 +16,7 @@ from ..core.results import ExampleResult
 
 TOP_K = 15  # at most this many bars; the ranked list beside the input has every unit
 AXIS_CLEAR_MS = 600  # stale bars wait this long for the next result before they go
+ESTIMATED_ALPHA = 80  # a coarse-to-fine estimate is drawn pale until its exact value lands
 
 
 def ranked(deltas: list[float]) -> list[int]:
@@ -40,6 +41,7 @@ class DeltaChart(QWidget):
         self.heights: list[float] = []  # Δ per unit in reading order, for tests and readers
         self.cited_marks: list[int] = []
         self._why: dict[int, str] = {}  # cited unit -> how the explanation names it
+        self.estimated: list[int] = []  # units whose bar is an estimate (core/coarse.py)
         self.words: list[str] = []  # the labels of what is drawn (may be stale while pending)
         self._signed: list[float] = []
         self._flips: list[bool] = []
@@ -58,7 +60,8 @@ class DeltaChart(QWidget):
         self._axis_clear.timeout.connect(self._clear)
         self.setToolTip(
             "Measured Δ per unit, largest first: bar length = TVD when the unit is removed; "
-            f"colour: {colors.LEGEND}; outlined bars flip the label"
+            f"colour: {colors.LEGEND}; outlined bars flip the label; pale bars are estimates (a"
+            " long input's sentence shift shared by its words), replaced as exact values arrive"
         )
 
     # -- data ---------------------------------------------------------------------
@@ -83,11 +86,13 @@ class DeltaChart(QWidget):
         flips = list(result.flips) if result is not None else []
         cited = [i for i in (result.cited if result else []) if i < len(deltas)]
         words = [u.text for u in result.units] if result is not None else []
-        shown = (deltas, flips, cited, words)
+        exact = result.exact if result is not None and result.exact is not None else []
+        estimated = [i for i, e in enumerate(exact) if not e and i < len(deltas)]
+        shown = (deltas, flips, cited, words, estimated)
         if shown == self._shown:
             return  # the sweep's last batch and the finished result draw the same bars
         self._shown = shown
-        self.heights, self.cited_marks = deltas, cited
+        self.heights, self.cited_marks, self.estimated = deltas, cited, estimated
         self._why = dict(zip(cited, self.why(result, cited), strict=True)) if deltas else {}
         if deltas:
             self._axis_clear.stop()
@@ -205,6 +210,8 @@ class DeltaChart(QWidget):
             color = QColor(*colors.side_rgb(signed[i] if i < len(signed) else None))
             if self._stale:
                 color.setAlpha(70)
+            elif i in self.estimated:
+                color.setAlpha(ESTIMATED_ALPHA)
             p.fillRect(r["bar_rect"], color)
             if i < len(flips) and flips[i]:
                 p.setPen(QPen(text, 2))

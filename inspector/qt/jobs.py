@@ -31,6 +31,7 @@ def snapshot(result: ExampleResult) -> ExampleResult:
     """A copy the UI thread may read while the worker keeps filling the original."""
     out = copy.copy(result)
     out.unit_probs = [list(r) for r in result.unit_probs]
+    out.exact = list(result.exact) if result.exact is not None else None
     out.metrics = dict(result.metrics)
     out.notes = list(result.notes)
     return out
@@ -41,8 +42,14 @@ def _params_line(n: int, device: str) -> str:
     return f"model {size} · {device}"
 
 
-def analyzer_for(pool, checkpoint: str, probe: Probe) -> Analyzer:
-    return pool.extra(checkpoint, ("analyzer", probe.source), lambda lm: Analyzer(lm, probe))
+def analyzer_for(pool, checkpoint: str, probe: Probe, task=None) -> Analyzer:
+    """The model's analyzer; a load it needs reports through ``task`` (a GGUF's first open
+    dequantises for a while: the status bar shows it, and Esc/Cancel stops it)."""
+    pool.task = task
+    try:
+        return pool.extra(checkpoint, ("analyzer", probe.source), lambda lm: Analyzer(lm, probe))
+    finally:
+        pool.task = None
 
 
 def analyze_job(cache, checkpoint: str, probe: Probe, text: str, settings: Settings, gold=None):
@@ -58,9 +65,14 @@ def analyze_job(cache, checkpoint: str, probe: Probe, text: str, settings: Setti
             for kind in ("prediction", "units", "explanation"):
                 emit(kind, result)
             return Outcome(result, checkpoint, True, hit.get("_model_line", f"model · {device}"))
-        an = analyzer_for(pool, checkpoint, probe)
+        an = analyzer_for(pool, checkpoint, probe, task)
         result = an.analyze(
-            text, settings, task=task, gold=gold, on_event=lambda kind, r: emit(kind, snapshot(r))
+            text,
+            settings,
+            task=task,
+            gold=gold,
+            on_event=lambda kind, r: emit(kind, snapshot(r)),
+            preview=True,  # a long word sweep shows a complete estimated view first
         )
         line = _params_line(an.lm.n_params, an.lm.device.type)
         cache.put(key, {**result.to_dict(model=checkpoint, probe=probe.name), "_model_line": line})
@@ -79,7 +91,7 @@ def baseline_job(cache, checkpoint: str, probe: Probe, text: str, settings: Sett
             hit = cache.get(result_key(model_hash, probe.source, text, s.key(), None))
             if hit is not None:
                 return ExampleResult.from_dict(hit)
-        an = analyzer_for(pool, checkpoint, probe)
+        an = analyzer_for(pool, checkpoint, probe, task)
         result = an.analyze(text, quick, task=task)
         line = _params_line(an.lm.n_params, an.lm.device.type)
         cache.put(

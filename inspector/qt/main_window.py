@@ -57,11 +57,16 @@ class MainWindow(QMainWindow):
         prefs_problems: list[str] = []  # a bad preferences file: shown once the banner exists
         self.prefs = prefs or Preferences.load(prefs_problems)
         self.worker = Worker(
-            ModelPool(self.prefs.resident_models, self.prefs.device, self.prefs.memory_budget),
+            ModelPool(
+                self.prefs.resident_models,
+                self.prefs.device,
+                self.prefs.memory_budget,
+                self.prefs.dtype,
+            ),
             ResultCache(),
         )
         self.analysis = AnalysisController(self.worker, self)
-        self.analysis.settings = Settings(unit=self.prefs.unit)
+        self.analysis.settings = Settings(unit=self.prefs.unit, dtype=self.prefs.dtype)
         if self.prefs.threads:
             torch_threads(self.prefs.threads)
         self.series = None  # inspector.core.series.Series, or None for a single checkpoint

@@ -57,6 +57,7 @@ def apply_to_runtime(window, prefs: Preferences) -> None:
     pool = window.worker.pool
     pool.max_resident = max(1, prefs.resident_models)
     pool.device = prefs.device
+    pool.dtype = prefs.dtype
     pool.memory_budget = prefs.memory_budget
     pool.trusted = set(prefs.trusted_checkpoints)
     if prefs.threads > 0:
@@ -131,6 +132,15 @@ class PreferencesDialog(QDialog):
             " machine); needs pip install 'inspector-faithfulness[cluster]'"
         )
         form.addRow("Ray address", self.ray_address)
+        self.dtype = QComboBox()
+        self.dtype.addItems(["auto", "float32", "bfloat16", "float16"])
+        self.dtype.setCurrentText(prefs.dtype)
+        self.dtype.setToolTip(
+            "Weights' precision; auto is float32 on the CPU (bfloat16 is emulated there and"
+            " slower) and bfloat16 on a CUDA GPU. A lower one is checked against float32 on"
+            " the first input and the agreement shown with the results"
+        )
+        form.addRow("Weights dtype", self.dtype)
         return box
 
     def _cache_group(self, prefs: Preferences) -> QGroupBox:
@@ -209,7 +219,9 @@ class PreferencesDialog(QDialog):
     def apply(self) -> None:
         prefs = self.window_.prefs
         old_device, old_trusted = prefs.device, set(prefs.trusted_checkpoints)
+        old_dtype = prefs.dtype
         prefs.device = self.device.currentText()
+        prefs.dtype = self.dtype.currentText()
         prefs.threads = self.threads.value()
         prefs.resident_models = self.resident.value()
         prefs.memory_budget_gib = self.budget.value()
@@ -220,7 +232,9 @@ class PreferencesDialog(QDialog):
         prefs.save()
         apply_to_runtime(self.window_, prefs)
         revoked = old_trusted - set(prefs.trusted_checkpoints)
-        if prefs.device != old_device or revoked:
+        if prefs.dtype != old_dtype and hasattr(self.window_, "set_settings"):
+            self.window_.set_settings(self.window_.settings.with_(dtype=prefs.dtype))
+        if prefs.device != old_device or prefs.dtype != old_dtype or revoked:
             self.evict_request = evict_models(self.window_.worker)
         self.refresh_usage()
 
