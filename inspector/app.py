@@ -33,7 +33,7 @@ def open_demo(win) -> int:
         if win.banner.label.text().startswith("Building the demo"):
             win.banner.hide()
         win.open_path(Path(root) / "fixed")
-        from .demo.series import story_report
+        from .demo.story import story_report
 
         holds, report = story_report(root)
         if not holds:  # never a silent broken story (demo/story.py)

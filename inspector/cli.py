@@ -227,7 +227,8 @@ def _analyze_digests(info, probe) -> dict:
 
 
 def cmd_demo(args) -> int:
-    from .demo.series import build_demo, story_report
+    from .demo.series import build_demo
+    from .demo.story import story_report
 
     folder = build_demo(args.out, rebuild=args.rebuild, progress=_stderr_progress)
     print(folder)

@@ -89,7 +89,10 @@ def _split_words(doc) -> tuple[list[str], int]:
             for k in range(layout.lineCount() - 1):
                 end = layout.lineAt(k).textStart() + layout.lineAt(k).textLength()
                 if 0 < end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
-                    broken.append(text[max(0, end - 12) : end + 12])
+                    around = text[max(0, end - 12) : end + 12]
+                    # a 64-hex SHA-256 is an identifier, not a word: it may wrap anywhere
+                    if not re.fullmatch(r"[0-9a-f]+", around):
+                        broken.append(around)
         block = block.next()
     return broken, cells
 

@@ -382,5 +382,6 @@ def analyse_checkpoint(
         return CheckpointResult(
             entry.name, str(entry.path), entry.step, metrics, [], error=str(exc)
         )
-    res.metrics = checkpoint_metrics(res.examples, reference if reference else res.examples)
+    ref = reference if reference else res.examples
+    res.metrics = checkpoint_metrics(res.examples, ref, settings.tau)
     return res

@@ -21,14 +21,16 @@ def _f(v, fmt: str = ".2f") -> str:
     return "—" if v is None else format(v, fmt)
 
 
-def format_table(result: TimelineResult) -> str:
-    """One row per checkpoint; coupling is never shown without the size of its conflict set."""
+def table_rows(result: TimelineResult) -> tuple[list[str], list[list[str]]]:
+    """The header lines, and per checkpoint its lines (a row, and a ⚠ line when degenerate)."""
     head = (
         f"{'checkpoint':<28} {'step':>6} {'acc':>5} {'hit@1':>5} {'mass':>5} {'cct':>5}"
         f" {'words':>5} {'|C|':>4} {'self':>5} {'orig':>5}  coupling"
     )
-    lines = [head, "─" * len(head)]
+    groups: list[list[str]] = []
     for c in result.checkpoints:
+        lines: list[str] = []
+        groups.append(lines)
         name = c.name if len(c.name) <= 28 else "…" + c.name[-27:]
         step = "—" if c.step is None else str(c.step)
         if c.duplicate_of:
@@ -53,7 +55,13 @@ def format_table(result: TimelineResult) -> str:
         )
         if m.get("degenerate"):
             lines.append(f"{'':<28} {'':>6}  ⚠ degenerate: {m['degenerate']}")
-    return "\n".join(lines)
+    return [head, "─" * len(head)], groups
+
+
+def format_table(result: TimelineResult) -> str:
+    """One row per checkpoint; coupling is never shown without the size of its conflict set."""
+    head, groups = table_rows(result)
+    return "\n".join([*head, *(line for g in groups for line in g)])
 
 
 _INTERVAL_ROWS = (

@@ -18,10 +18,9 @@ from pathlib import Path
 from ..core.errors import InspectorError
 from ..core.tasks import TaskState
 from . import data, train
-from .story import BranchFigures, Story, check_story
+from .story import MARKER, check_story, stored_story, story_report  # noqa: F401 (re-exported)
 
 BUILD_VERSION = 2  # 2: the recipe that holds on every kernel path (train.LR); rebuilds v1
-MARKER = ".complete"
 SEED = 0
 PHASE1_STEPS, PHASE2_STEPS, SAVE_EVERY = 160, 300, 60
 # Phase 1 saves only trained checkpoints: the first checkpoint is the timeline's default
@@ -78,24 +77,6 @@ def build_demo(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return root
-
-
-def stored_story(root: str | Path) -> dict | None:
-    """The story figures recorded when ``root`` was built (``story.Story.to_dict``)."""
-    try:
-        story = json.loads((Path(root) / MARKER).read_text()).get("story")
-    except (OSError, ValueError, AttributeError):
-        return None
-    return story if isinstance(story, dict) else None
-
-
-def story_report(root: str | Path) -> tuple[bool, str]:
-    """(holds, the lines to show) for a built demo."""
-    d = stored_story(root)
-    if d is None:
-        return False, "warning: this demo build records no story check; rebuild it"
-    story = Story([BranchFigures(**b) for b in d["branches"]])
-    return story.holds, story.report()
 
 
 def _build(root: Path, progress, task: TaskState, seed: int) -> float:

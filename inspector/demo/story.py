@@ -9,11 +9,13 @@ so, with the numbers, instead of showing a timeline that means nothing.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..core.tasks import TaskState
 
+MARKER = ".complete"  # the build record series.build_demo writes last
 MIN_ACCURACY = 0.95
 MAX_FIXED_COUPLING = -0.5
 MIN_REFRESHED_COUPLING = 0.3
@@ -110,3 +112,21 @@ def check_story(root: str | Path, task: TaskState | None = None) -> Story:
     """The figures of the story at the last checkpoint of each branch (a timeline of two)."""
     root = Path(root)
     return Story([_branch(root, v, task) for v in ("fixed", "refreshed")])
+
+
+def stored_story(root: str | Path) -> dict | None:
+    """The story figures recorded when ``root`` was built (``story.Story.to_dict``)."""
+    try:
+        story = json.loads((Path(root) / MARKER).read_text()).get("story")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return story if isinstance(story, dict) else None
+
+
+def story_report(root: str | Path) -> tuple[bool, str]:
+    """(holds, the lines to show) for a built demo."""
+    d = stored_story(root)
+    if d is None:
+        return False, "warning: this demo build records no story check; rebuild it"
+    story = Story([BranchFigures(**b) for b in d["branches"]])
+    return story.holds, story.report()

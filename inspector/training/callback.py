@@ -147,7 +147,9 @@ class CouplingCallback(TrainerCallback):
             log.warning("inspector: step %d not measured: %s", state.global_step, exc)
             return
         self.measurements += 1
-        metrics, logs = log_entries(results, self.reference, len(self.all_inputs), self.seed)
+        metrics, logs = log_entries(
+            results, self.reference, len(self.all_inputs), self.settings.tau
+        )
         if self.reference_step is not None:
             logs[PREFIX + "reference_step"] = self.reference_step
         self.steps.append(state.global_step)

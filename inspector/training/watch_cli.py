@@ -11,16 +11,19 @@ from ..core.inputs import load_inputs
 from ..core.loading import ModelPool
 from ..core.probe import load_probe
 from ..core.tasks import TaskState
-from ..core.timeline_cli import format_table
+from ..core.timeline_cli import table_rows
 from .watch import RunWatcher
 
 
-def _rows(watcher: RunWatcher, names: set[str]) -> list[str]:
-    """The table lines of ``names`` (header dropped), formatted like ``inspector timeline``."""
-    table = format_table(watcher.timeline()).splitlines()
-    head, rows = table[:2], table[2:]
+def _rows(watcher: RunWatcher, names: set[str]) -> tuple[list[str], list[str]]:
+    """The header and the table lines of ``names``, formatted like ``inspector timeline``."""
+    timeline = watcher.timeline()
+    head, groups = table_rows(timeline)
     picked = [
-        r for r, c in zip(rows, watcher.timeline().checkpoints, strict=True) if c.name in names
+        line
+        for g, c in zip(groups, timeline.checkpoints, strict=True)
+        if c.name in names
+        for line in g
     ]
     return head, picked
 
