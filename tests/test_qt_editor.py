@@ -333,3 +333,27 @@ def test_cancel_is_enabled_only_while_something_runs(qtbot, window):
         window.set_input("our staff was very great and the room was great")
     window.worker.discard(window.analysis.request)
     assert not window.worker.busy() and not window.cancel_action.isEnabled()
+
+
+def test_run_menu_sets_tau_and_an_input_below_it_is_shown_undecided(
+    qtbot, window, core, monkeypatch
+):
+    from PySide6.QtWidgets import QInputDialog
+
+    text = "the food was great"
+    top = max(core.analyze(text).deltas)
+    assert 0.1 < top < 1.0  # the keyword decides this input at the default τ
+    with qtbot.waitSignal(
+        window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, text)
+    ):
+        window.set_input(text)
+    assert "undecided" not in window.stated.metric_labels["hit_at_1"].text()
+    # the user types a τ above this input's largest Δ in the dialog
+    monkeypatch.setattr(QInputDialog, "getDouble", lambda *a, **k: (min(1.0, top + 0.01), True))
+    action = next(a for a in window.findChildren(type(window.forms_action)) if "τ" in a.text())
+    with qtbot.waitSignal(
+        window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, text)
+    ):
+        action.trigger()
+    assert window.settings.tau == pytest.approx(min(1.0, top + 0.01))
+    assert "undecided" in window.stated.metric_labels["hit_at_1"].text()

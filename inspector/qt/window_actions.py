@@ -226,6 +226,15 @@ def _run(win) -> None:
         'An explanation that says "refunds" or "refunded" cites the unit "refund"',
         checkable=True,
     )
+    _act(
+        win,
+        "Run",
+        "Decisive &threshold τ…",
+        lambda: _ask_tau(win),
+        None,
+        "An input whose largest Δ is below τ is undecided: no Hit@1, not in the conflict set"
+        " (docs/METRICS.md)",
+    )
     replace = _act(
         win,
         "Run",
@@ -290,6 +299,21 @@ def _ask_filler(win) -> None:
         win.set_settings(win.settings.with_(ablation="replace", filler=text))
     else:
         sync_setting_actions(win)  # cancelled: the mode in force stays checked
+
+
+def _ask_tau(win) -> None:
+    tau, ok = QInputDialog.getDouble(
+        win,
+        "Decisive threshold",
+        "τ: inputs whose largest Δ is below it are undecided (default 0.1, the measured\n"
+        "noise floor of the demo's models; 0 counts every input):",
+        win.settings.tau,
+        0.0,
+        1.0,
+        3,
+    )
+    if ok:
+        win.set_settings(win.settings.with_(tau=tau))
 
 
 def _open_folder(win) -> None:
