@@ -14,8 +14,9 @@ def refresh_targets(
     """Per input, the ``k`` units whose removal shifts the answer most, largest Δ first.
 
     The measurement is the core sweep on the model in memory (eval mode, no grad; the
-    training mode is restored). An input where no unit moves the answer (largest Δ within
-    rounding of 0) gets [] : there is nothing true to name. Join the units (e.g.
+    training mode is restored). An undecided input (largest Δ below ``settings.tau``, the
+    same decisive threshold the metrics use) gets []: its top unit is noise, and training an
+    explanation to name noise is what this is meant to prevent. Join the units (e.g.
     ``" ".join(units)``) to make the explanation target of the next training round.
     """
     probe = as_probe(probe)
@@ -24,7 +25,7 @@ def refresh_targets(
     out = []
     for res in measure_model(model, tokenizer, probe, examples, settings):
         deltas = res.deltas
-        if not deltas or max(deltas) <= M.TOP_TOL:
+        if not deltas or not M.decided(deltas, settings.tau):
             out.append([])
             continue
         order = sorted(range(len(deltas)), key=lambda i: (-deltas[i], i))
