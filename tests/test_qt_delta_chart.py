@@ -73,3 +73,15 @@ def test_estimated_bars_are_pale_until_their_exact_values_land(qtbot):
     solid = bar_lightness(_result("food was great", probs))  # the exact values land
     assert chart.estimated == []
     assert pale > solid + 30
+
+
+def test_short_unit_labels_are_shown_whole(qtbot):
+    """At 1280×800 the long review's chart showed "aw…" for "awful" with room to spare."""
+    chart = DeltaChart()
+    qtbot.addWidget(chart)
+    chart.resize(420, 300)
+    chart.show()
+    words = ["awful", "great", "visit", "staff", "we"]
+    probs = [[0.2, 0.8], [0.5, 0.5], [0.6, 0.4], [0.7, 0.3], [0.8, 0.2]]
+    chart.display(_result(" ".join(words), probs))
+    assert sorted(r["label"] for r in chart.rows()) == sorted(words)

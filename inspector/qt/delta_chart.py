@@ -154,8 +154,9 @@ class DeltaChart(QWidget):
             out.append(
                 {
                     "unit": i,
-                    "label": fm.elidedText(labels[r], Qt.TextElideMode.ElideRight, label_w - pad),
-                    "label_rect": QRect(pad, y, label_w - pad, row),
+                    # the full label_w: eliding at exactly the widest advance cut "awful" to "aw…"
+                    "label": fm.elidedText(labels[r], Qt.TextElideMode.ElideRight, label_w),
+                    "label_rect": QRect(pad, y, label_w, row),
                     "bar_rect": QRect(bar_x, y + 2, length, row - 4),
                     "value_rect": QRect(bar_x + length + pad // 2, y, value_w, row),
                 }
