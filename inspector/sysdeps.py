@@ -37,7 +37,6 @@ PACKAGES = {
     "libxcb-xinput.so.0": "libxcb-xinput0",
     "libxcb-shm.so.0": "libxcb-shm0",
     "libxcb-render.so.0": "libxcb-render0",
-    "libxcb-randr.so": "libxcb-randr0",
     "libxcb.so.1": "libxcb1",
     "libX11-xcb.so.1": "libx11-xcb1",
     "libX11.so.6": "libx11-6",

@@ -39,7 +39,8 @@ if "avx512f" in _cpu_flags():
 SCRIPT = """
 import json, sys, torch
 torch.set_num_threads(int(sys.argv[3]))
-from inspector.demo.series import build_demo, stored_story
+from inspector.demo.series import build_demo
+from inspector.demo.story import stored_story
 root = build_demo(sys.argv[1], seed=int(sys.argv[2]))
 print(json.dumps({"capability": torch.backends.cpu.get_cpu_capability(),
                   "story": stored_story(root)}))

@@ -74,6 +74,14 @@ def coupling(
     return out
 
 
+def _add_with_chance(out: dict, key: str, raw: list, chance: list) -> None:
+    """The raw mean, its chance value and the lift (raw − chance), each with its interval."""
+    add_interval(out, key, raw)
+    add_interval(out, f"{key}_chance", chance)
+    lift = [None if r is None else r - c for r, c in zip(raw, chance, strict=True)]
+    add_interval(out, f"{key}_lift", lift)
+
+
 CF_KEYS = ("cf_precision", "cf_recall", "cf_f1", "cf_label_match")
 # per-example figures averaged per checkpoint, each with its interval
 EXAMPLE_MEANS = (
@@ -102,28 +110,12 @@ def checkpoint_metrics(
     out: dict = {"n_examples": len(examples), "tau": tau, "n_undecided": len(undecided)}
     add_interval(out, "accuracy", [1.0 if ex.label == ex.gold else 0.0 for ex in golds])
     add_interval(out, "top_delta", [max(ex.deltas) if ex.units else None for ex in examples])
-    hits, chance = [], []
-    for ex in explained:
-        h = M.hit_at_1(ex.deltas, ex.cited, tau)
-        c = M.hit_at_1_chance(ex.deltas, len(ex.cited), tau)
-        hits.append(h)
-        chance.append(c)
-    add_interval(out, "hit_at_1", hits)
-    add_interval(out, "hit_at_1_chance", chance)
-    add_interval(
-        out,
-        "hit_at_1_lift",
-        [None if h is None else h - c for h, c in zip(hits, chance, strict=True)],
-    )
+    hits = [M.hit_at_1(ex.deltas, ex.cited, tau) for ex in explained]
+    chance = [M.hit_at_1_chance(ex.deltas, len(ex.cited), tau) for ex in explained]
+    _add_with_chance(out, "hit_at_1", hits, chance)
     mass = [M.cited_mass(ex.deltas, ex.cited) for ex in explained]
     mass_chance = [M.cited_mass_chance(ex.deltas, len(ex.cited)) for ex in explained]
-    add_interval(out, "cited_mass", mass)
-    add_interval(out, "cited_mass_chance", mass_chance)
-    add_interval(
-        out,
-        "cited_mass_lift",
-        [None if m is None else m - c for m, c in zip(mass, mass_chance, strict=True)],
-    )
+    _add_with_chance(out, "cited_mass", mass, chance=mass_chance)
     for key in EXAMPLE_MEANS:
         add_interval(out, key, [ex.metrics.get(key) for ex in explained])
     out["cct"] = M.point_biserial(pairs_d, pairs_c)

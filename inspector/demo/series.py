@@ -18,7 +18,7 @@ from pathlib import Path
 from ..core.errors import InspectorError
 from ..core.tasks import TaskState
 from . import data, train
-from .story import MARKER, check_story, stored_story, story_report  # noqa: F401 (re-exported)
+from .story import MARKER, check_story
 
 BUILD_VERSION = 2  # 2: the recipe that holds on every kernel path (train.LR); rebuilds v1
 SEED = 0

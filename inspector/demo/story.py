@@ -69,7 +69,7 @@ class Story:
         return {"holds": self.holds, "branches": [asdict(b) for b in self.branches]}
 
 
-def _branch(root: Path, variant: str, task: TaskState | None) -> BranchFigures:
+def _branch(root: Path, variant: str, task: TaskState | None, cache) -> BranchFigures:
     from ..core.inputs import load_inputs
     from ..core.probe import load_probe
     from ..core.results import Settings
@@ -83,7 +83,9 @@ def _branch(root: Path, variant: str, task: TaskState | None) -> BranchFigures:
         series.exclude(name, name not in (first, last))
     probe = load_probe(root / "probe.toml")
     examples = load_inputs(root / "inputs.jsonl", probe.label_names)
-    result = run_timeline(series, probe, examples, Settings(), reference=first, task=task)
+    result = run_timeline(
+        series, probe, examples, Settings(), reference=first, cache=cache, task=task
+    )
     m = result.find(last).metrics
     fig = BranchFigures(
         variant,
@@ -110,8 +112,16 @@ def _branch(root: Path, variant: str, task: TaskState | None) -> BranchFigures:
 
 def check_story(root: str | Path, task: TaskState | None = None) -> Story:
     """The figures of the story at the last checkpoint of each branch (a timeline of two)."""
+    from ..core.cache import ResultCache
+
     root = Path(root)
-    return Story([_branch(root, v, task) for v in ("fixed", "refreshed")])
+    # one cache for both branches: they share phase 1, so its reference is analysed once, and
+    # the app's or the CLI's first timeline of the demo is then served from it
+    cache = ResultCache()
+    try:
+        return Story([_branch(root, v, task, cache) for v in ("fixed", "refreshed")])
+    finally:
+        cache.close()
 
 
 def stored_story(root: str | Path) -> dict | None:
