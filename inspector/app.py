@@ -11,10 +11,11 @@ from . import __version__
 log = logging.getLogger(__name__)
 
 
-def open_demo(win) -> int:
-    """Build the demo series in the worker (progress in the status bar), then open its 'fixed' run."""
-    from .demo.series import demo_root, is_complete
-    from .qt.jobs import demo_job
+def open_demo(win):
+    """Build the demo series in the worker (progress in the status bar), then open its 'fixed' run.
+
+    Returns the request's Handle."""
+    from .demo.series import demo_job, demo_root, is_complete
 
     if is_complete(demo_root()):
         win.status.busy(0, 0, "opening the demo series…")
@@ -24,11 +25,8 @@ def open_demo(win) -> int:
             win.show_message(
                 "Building the demo series on first launch; it is cached for next time.", "info"
             )
-    req = win.worker.submit("demo", demo_job())
 
-    def finished(rid: int, root) -> None:
-        if rid != req:
-            return
+    def finished(root) -> None:
         win.status.idle("demo ready")
         if win.banner.label.text().startswith("Building the demo"):
             win.banner.hide()
@@ -39,14 +37,14 @@ def open_demo(win) -> int:
         if not holds:  # never a silent broken story (demo/story.py)
             win.show_message(" ".join(report.split()), "warning", report)
 
-    def failed(rid: int, message: str, details: str) -> None:
-        if rid == req:
-            win.status.idle("")
-            win.show_message(f"the demo could not be built: {message}", "error", details)
+    def failed(message: str, details: str) -> None:
+        win.status.idle("")
+        win.show_message(f"the demo could not be built: {message}", "error", details)
 
-    win.worker.finished.connect(finished)
-    win.worker.failed.connect(failed)
-    return req
+    handle = win.worker.submit("demo", demo_job())
+    handle.finished.connect(finished)
+    handle.failed.connect(failed)
+    return handle.start()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -59,7 +59,7 @@ def _wait(app, win, text_ready, timeout=300.0) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         app.processEvents()
-        out = win.analysis.last_outcome
+        out = win.state.outcome
         if (
             text_ready()
             and out is not None

@@ -140,9 +140,9 @@ def test_drop_opens_model_probe_and_inputs_and_recent_reopens(
     assert window.prefs.recent[0] == str(ckpt)
 
     assert window.open_path(keyword_model)
-    entries = [a.text() for a in window.recent_menu.actions()]
+    entries = [a.text() for a in window.acts.recent_menu.actions()]
     assert entries[0].endswith(str(keyword_model)) and entries[1].endswith(str(ckpt))
-    window.recent_menu.actions()[1].trigger()  # File ▸ Open recent ▸ 2
+    window.acts.recent_menu.actions()[1].trigger()  # File ▸ Open recent ▸ 2
     assert window.current_checkpoint() == str(ckpt)
 
 
@@ -234,7 +234,7 @@ def test_help_lists_every_shortcut_and_both_redo_keys_work(qtbot, window):
 def test_the_ablation_in_force_is_checked_and_an_empty_pin_is_refused(qtbot, window, monkeypatch):
     from PySide6.QtWidgets import QInputDialog
 
-    acts = window.ablation_actions
+    acts = window.acts.ablation
     assert acts["delete"].isChecked() and not acts["replace"].isChecked()
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("…", False))  # cancelled
     acts["replace"].trigger()
@@ -246,18 +246,17 @@ def test_the_ablation_in_force_is_checked_and_an_empty_pin_is_refused(qtbot, win
     window.set_input("")
     window.pin_baseline()
     assert (
-        window.analysis.baseline_text is None
-        and "Type an input first" in window.banner.label.text()
+        window.state.baseline_text is None and "Type an input first" in window.banner.label.text()
     )
 
 
 def test_run_menu_offers_phrase_and_sentence_units(qtbot, window):
     from inspector.qt.window_actions import shortcut_help
 
-    assert list(window.unit_actions) == ["word", "token", "phrase", "sentence"]
+    assert list(window.acts.units) == ["word", "token", "phrase", "sentence"]
     text = shortcut_help(window)
     assert "▸ phrases: Ctrl+Alt+3" in text and "▸ sentences: Ctrl+Alt+4" in text
-    window.unit_actions["sentence"].trigger()
+    window.acts.units["sentence"].trigger()
     assert window.settings.unit == "sentence"
-    window.unit_actions["phrase"].trigger()
-    assert window.settings.unit == "phrase" and window.unit_actions["phrase"].isChecked()
+    window.acts.units["phrase"].trigger()
+    assert window.settings.unit == "phrase" and window.acts.units["phrase"].isChecked()

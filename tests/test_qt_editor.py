@@ -94,7 +94,10 @@ def test_twenty_quick_edits_paint_only_the_last(qtbot, window):
         lambda r, stage: painted.append((r.input, window.editor.text()))
     )
     window.analysis.done.connect(lambda o: painted.append((o.result.input, window.editor.text())))
-    window.worker.event.connect(lambda rid, kind, payload: worker_ids.append(rid))
+    # every event any request delivers, by handle: only the latest request's may arrive late
+    window.worker.submitted.connect(
+        lambda h: h.event.connect(lambda _kind, _payload, h=h: worker_ids.append(h))
+    )
     words = "the a food service room staff was is very quite rather and but with of our my great awful the".split()
     texts = [" ".join(words[: i + 2]) for i in range(20)]
     for i, text in enumerate(texts):
@@ -162,7 +165,7 @@ def test_cite_word_forms_marks_an_inflected_unit(qtbot, window):
     # word forms are on by default since #17 ("goods" is cited by "good"); the action turns
     # them off and on again
     text = "the goods was great"
-    assert window.settings.word_forms and window.forms_action.isChecked()
+    assert window.settings.word_forms and window.acts.word_forms.isChecked()
     with qtbot.waitSignal(
         window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, text)
     ):
@@ -173,16 +176,16 @@ def test_cite_word_forms_marks_an_inflected_unit(qtbot, window):
     assert window.stated._html.count(">good</span>") == 4
     # hovering a cited word or its ◆ says why it counts
     assert "form of it" in window.stated.cite_tooltip(0)
-    assert "form of it" in window.stated.chart.why(window.analysis.current, [1])[0]
+    assert "form of it" in window.stated.chart.why(window.state.result, [1])[0]
     # toggled off: until the rerun's result arrives, what is shown keeps the settings it
     # was computed with, so the highlight and the "cites" line cannot disagree
-    window.forms_action.trigger()
-    assert window.analysis.current_settings.word_forms and not window.settings.word_forms
+    window.acts.word_forms.trigger()
+    assert window.state.result_settings.word_forms and not window.settings.word_forms
     with qtbot.waitSignal(
         window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, text)
     ):
         pass
-    assert not window.analysis.current_settings.word_forms
+    assert not window.state.result_settings.word_forms
     assert window.stated.chart.cited_marks == []
     assert window.stated.stated.toPlainText() == "“good good good good”\ncites no unit of the input"
     # the choice is part of the session: a restored window has it off, menu check included
@@ -194,7 +197,7 @@ def test_cite_word_forms_marks_an_inflected_unit(qtbot, window):
     other = MainWindow(prefs=Preferences(device="cpu"), autosave=False)
     qtbot.addWidget(other)
     session_io.restore(other, saved)
-    assert not other.settings.word_forms and not other.forms_action.isChecked()
+    assert not other.settings.word_forms and not other.acts.word_forms.isChecked()
     other.worker.shutdown()
 
 
@@ -211,8 +214,8 @@ def test_counterfactual_mode_shows_stated_and_measured_flips_and_labels(
     with qtbot.waitSignal(
         window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, text)
     ):
-        window.cf_action.trigger()
-    table, result = window.stated.cf_table, window.analysis.current
+        window.acts.counterfactual.trigger()
+    table, result = window.stated.cf_table, window.state.result
     assert not table.isHidden() and table.rowCount() == 4
     rows = [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(4)]
     assert [row[0] for row in rows] == text.split()
@@ -232,12 +235,17 @@ def test_counterfactual_mode_shows_stated_and_measured_flips_and_labels(
     assert not label.isHidden() and label.text() == "CF label <b>0.00</b>"
 
 
-def test_worker_exception_shows_a_message_and_the_app_goes_on(qtbot, window):
+def test_worker_exception_shows_a_message_and_the_app_goes_on(qtbot, window, monkeypatch):
+    import inspector.qt.controller as controller
+
     def broken(pool, task, emit):
         raise RuntimeError("something deep in the model broke")
 
-    with qtbot.waitSignal(window.worker.failed, timeout=WAIT):
-        window.analysis.request = window.worker.submit("analyze", broken)
+    real = controller.analyze_job
+    monkeypatch.setattr(controller, "analyze_job", lambda *a, **k: broken)
+    with qtbot.waitSignal(window.analysis.failed, timeout=WAIT):
+        window.set_input("the staff was")
+    monkeypatch.setattr(controller, "analyze_job", real)
     assert window.banner.isVisible()
     assert "something deep in the model broke" in window.banner.label.text()
     window.banner.copy.click()
@@ -258,9 +266,9 @@ def test_checkpoint_switch_reuses_cached_results(qtbot, window, keyword_model):
         window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, text)
     ):
         window.set_input(text)
-    first = window.analysis.last_outcome
+    first = window.state.outcome
     assert not first.cache_hit
-    window.analysis.checkpoint = None
+    window.state.checkpoint = None
     with qtbot.waitSignal(window.analysis.done, timeout=WAIT) as sig:
         window.open_checkpoint(str(keyword_model))
     assert sig.args[0].cache_hit
@@ -322,17 +330,17 @@ def test_cursor_unit_on_a_long_paste_matches_the_full_split(qtbot):
 
 def test_cancel_is_enabled_only_while_something_runs(qtbot, window):
     qtbot.waitUntil(lambda: not window.worker.busy(), timeout=WAIT)
-    assert not window.cancel_action.isEnabled()  # Esc is left to the focused widget
-    with qtbot.waitSignal(window.worker.started, timeout=WAIT):
+    assert not window.acts.cancel.isEnabled()  # Esc is left to the focused widget
+    with qtbot.waitSignal(window.worker.busy_changed, timeout=WAIT):
         window.set_input("our staff was very great")
-    assert window.cancel_action.isEnabled()
+    assert window.acts.cancel.isEnabled()
     qtbot.waitUntil(lambda: not window.worker.busy(), timeout=WAIT)
-    assert not window.cancel_action.isEnabled()
+    assert not window.acts.cancel.isEnabled()
     # an analysis dropped without a result (the input cleared mid-run) frees Esc too
-    with qtbot.waitSignal(window.worker.started, timeout=WAIT):
-        window.set_input("our staff was very great and the room was great")
-    window.worker.discard(window.analysis.request)
-    assert not window.worker.busy() and not window.cancel_action.isEnabled()
+    qtbot.waitUntil(lambda: not window.worker.busy(), timeout=WAIT)
+    window.set_input("our staff was very great and the room was great")
+    window.analysis.request.discard()
+    assert not window.worker.busy() and not window.acts.cancel.isEnabled()
 
 
 def test_run_menu_sets_tau_and_an_input_below_it_is_shown_undecided(
@@ -350,7 +358,7 @@ def test_run_menu_sets_tau_and_an_input_below_it_is_shown_undecided(
     assert "undecided" not in window.stated.metric_labels["hit_at_1"].text()
     # the user types a τ above this input's largest Δ in the dialog
     monkeypatch.setattr(QInputDialog, "getDouble", lambda *a, **k: (min(1.0, top + 0.01), True))
-    action = next(a for a in window.findChildren(type(window.forms_action)) if "τ" in a.text())
+    action = next(a for a in window.findChildren(type(window.acts.word_forms)) if "τ" in a.text())
     with qtbot.waitSignal(
         window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, text)
     ):

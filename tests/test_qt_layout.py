@@ -96,7 +96,7 @@ def test_window_layout_at_both_sizes(qtbot, window, n):
     window.resize(*SIZES[0])
     qtbot.wait(50)
     # measure every unit of the 300-word input (the default cap is 256)
-    window.analysis.settings = window.settings.with_(max_units=400)
+    window.state.settings = window.settings.with_(max_units=400)
     result = _analyse(qtbot, window, review(n))
     assert len(result.units) == n and len(result.deltas) == n
     for w, h in SIZES:

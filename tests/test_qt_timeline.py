@@ -124,7 +124,7 @@ def test_heat_cell_opens_that_example_and_compare_sorts_changes(qtbot, window):
     assert window.editor.text() == INPUTS[2].text
     assert window.current_checkpoint() == dict(window.checkpoints)["phase2/checkpoint-200"]
     # it is row 3 of the input set: the examples table, Alt+Down and the baseline follow
-    assert window.current_input == 2 and window.analysis.baseline_text == INPUTS[2].text
+    assert window.state.current_input == 2 and window.state.baseline_text == INPUTS[2].text
 
     dlg = CompareDialog(window, view)
     qtbot.addWidget(dlg)

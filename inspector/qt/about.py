@@ -99,16 +99,18 @@ def open_log_folder(window) -> bool:
     return ok
 
 
-def install(window) -> None:
+def install(window) -> tuple[QAction, QAction]:
+    """Help ▸ About and Help ▸ Open log folder, for the window to keep."""
     help_menu = window.menus["Help"]
     help_menu.addSeparator()
-    window.open_logs_action = QAction("Open &log folder", window)
-    window.open_logs_action.setStatusTip(f"Show {paths.log_dir()} in the file manager")
-    window.open_logs_action.triggered.connect(lambda: open_log_folder(window))
-    help_menu.addAction(window.open_logs_action)
-    window.about_action = QAction("&About Inspector", window)
-    window.about_action.setMenuRole(QAction.MenuRole.AboutRole)
-    window.about_action.triggered.connect(lambda: show_about(window))
-    help_menu.addAction(window.about_action)
+    logs = QAction("Open &log folder", window)
+    logs.setStatusTip(f"Show {paths.log_dir()} in the file manager")
+    logs.triggered.connect(lambda: open_log_folder(window))
+    help_menu.addAction(logs)
+    about = QAction("&About Inspector", window)
+    about.setMenuRole(QAction.MenuRole.AboutRole)
+    about.triggered.connect(lambda: show_about(window))
+    help_menu.addAction(about)
     if window.windowIcon().isNull():
         window.setWindowIcon(app_icon())
+    return about, logs

@@ -1,6 +1,6 @@
 """Compare A|B: one input's Δ bars and explanations at two checkpoints, and the examples that changed.
 
-Both checkpoints run through ``run_timeline`` on the worker, so results already computed by the
+Both checkpoints run through ``core.jobs.timeline_job`` on the worker, so results already computed by the
 timeline come straight from the cache.
 """
 
@@ -27,8 +27,9 @@ from PySide6.QtWidgets import (
 
 from ..core import colors
 from ..core.inputs import Example
+from ..core.jobs import timeline_job
 from ..core.results import ExampleResult
-from ..core.timeline import TimelineResult, run_timeline
+from ..core.timeline import TimelineResult
 from ..core.timeline_plot import Change, changes
 
 KIND = "compare"
@@ -68,7 +69,7 @@ class CompareDialog(QDialog):
         super().__init__(window)
         self.setWindowTitle("Compare checkpoints A|B")
         self.win = window
-        self.req_id: int | None = None
+        self.request = None  # the running comparison's Handle
         self.result: TimelineResult | None = None
         self.rows: list[Change] = []
         names = self._names(timeline_view)
@@ -124,27 +125,22 @@ class CompareDialog(QDialog):
         lay.addLayout(grid, 2)
         lay.addWidget(self.table, 2)
         self.resize(900, 700)
-        w = window.worker
-        w.finished.connect(self._on_finished)
-        w.failed.connect(self._on_failed)
-        w.cancelled.connect(self._on_cancelled)
 
     def _names(self, view) -> list[str]:
         series = view.sync_series() if view is not None else None
         if series is not None:
             return [e.name for e in series.active()]
-        return [n for n, _p in getattr(self.win, "checkpoints", [])]
+        return [n for n, _p in self.win.state.checkpoints]
 
     def _examples(self) -> list[Example]:
-        examples = list(self.win.inputs)
-        text = self.win.editor.text() if hasattr(self.win, "editor") else ""
+        examples = list(self.win.state.inputs)
+        text = self.win.state.text
         if text.strip() and text not in {e.text for e in examples}:
             examples.append(Example(text))
         return examples
 
     def compare(self) -> None:
-        view = getattr(self.win, "timeline", None)
-        series = view.sync_series() if view is not None else None
+        series = self.win.timeline.sync_series()
         probe, examples = self.win.probe, self._examples()
         if (
             series is None
@@ -158,42 +154,23 @@ class CompareDialog(QDialog):
         pair.entries = [pair.find(self.a.currentText()), pair.find(self.b.currentText())]
         for e in pair.entries:
             e.excluded = False
-        settings, cache = self.win.settings, self.win.worker.cache
-
-        def job(pool, task, emit):
-            return run_timeline(
-                pair,
-                probe,
-                examples,
-                settings,
-                reference=pair.entries[0].name,
-                pool=pool,
-                cache=cache,
-                task=task,
-            )
-
+        job = timeline_job(
+            pair, probe, examples, self.win.settings, self.win.worker.cache,
+            reference=pair.entries[0].name,
+        )  # fmt: skip
         self.note.setText("computing…")
-        self.req_id = self.win.worker.submit(KIND, job)
+        self.request = h = self.win.worker.submit(KIND, job)
+        h.finished.connect(self._on_finished)
+        h.failed.connect(lambda msg, _details: self.note.setText(f"failed: {msg}"))
+        h.cancelled.connect(lambda: self.note.setText("cancelled"))
+        h.start()
 
-    def _on_finished(self, req_id: int, result) -> None:
-        if req_id != self.req_id:
-            return
-        self.req_id = None
+    def _on_finished(self, result) -> None:
         self.show_result(result)
         self.compared.emit(result)
 
-    def _on_failed(self, req_id: int, msg: str, _details: str) -> None:
-        if req_id == self.req_id:
-            self.req_id = None
-            self.note.setText(f"failed: {msg}")
-
-    def _on_cancelled(self, req_id: int) -> None:
-        if req_id == self.req_id:
-            self.req_id = None
-            self.note.setText("cancelled")
-
     def _focus_index(self) -> int:
-        text = self.win.editor.text() if hasattr(self.win, "editor") else ""
+        text = self.win.state.text
         return next((i for i, e in enumerate(self.result.inputs) if e.text == text), 0)
 
     def show_result(self, result: TimelineResult) -> None:
@@ -263,7 +240,7 @@ class CompareDialog(QDialog):
             return
         change = self.rows[row]
         b = self.result.checkpoints[1]
-        names = dict(getattr(self.win, "checkpoints", []))
+        names = dict(self.win.state.checkpoints)
         self.win.open_checkpoint(b.name if b.name in names else b.path)
         ex = self.result.inputs[change.index]
         self.win.open_example(ex)

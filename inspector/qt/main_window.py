@@ -1,4 +1,8 @@
-"""The main window: editor, stated-vs-measured, prediction, pickers and the probe dock."""
+"""The main window: editor, stated-vs-measured, prediction, pickers and the probe dock.
+
+A view of ``core.state.SessionState`` (docs/ARCHITECTURE.md): user actions write the state,
+the controller keeps its results current, and the panels repaint from its change events.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +30,17 @@ from ..core.loading import ModelPool
 from ..core.prefs import Preferences
 from ..core.probe import Probe, load_probe
 from ..core.results import ExampleResult, Settings
-from . import opening, session_io, window_actions
+from ..core.state import SessionState
+from . import (
+    about,
+    opening,
+    preferences,
+    report_export,
+    session_io,
+    timeline_view,
+    watch_folder,
+    window_actions,
+)
 from .checkpoint_picker import CheckpointPicker
 from .controller import AnalysisController
 from .editor_panel import EditorPanel
@@ -65,18 +79,13 @@ class MainWindow(QMainWindow):
             ),
             ResultCache(),
         )
-        self.analysis = AnalysisController(self.worker, self)
-        self.analysis.settings = Settings(unit=self.prefs.unit, dtype=self.prefs.dtype)
+        self.state = SessionState(settings=Settings(unit=self.prefs.unit, dtype=self.prefs.dtype))
+        self.analysis = AnalysisController(self.state, self.worker, self)
         if self.prefs.threads:
             torch_threads(self.prefs.threads)
-        self.series = None  # inspector.core.series.Series, or None for a single checkpoint
-        self.series_path: str | None = None
-        self.checkpoints: list[tuple[str, str]] = []  # (name, path) in series order
-        self.inputs: list[Example] = []
-        self.inputs_path: str | None = None
         self._settled_by_success: str | None = None  # an error banner a good result retires
-        self.current_input: int | None = None
         self.menus: dict = {}
+        self.shortcuts_dialog = None  # made at its first opening
         self._restoring = False
         self.docks_fitted = False  # default dock sizes are set once, at the first show
         self._noted: set[tuple[str, str]] = set()  # (input, note) already shown
@@ -87,11 +96,18 @@ class MainWindow(QMainWindow):
         self._build()
         for problem in prefs_problems:
             self.show_message(problem, "warning")
+        self.acts = window_actions.WindowActions()
         window_actions.install(self)
         self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self._autosave.timeout.connect(self.save_session)
         self.autosave_enabled = autosave
-        self._install_extensions()
+        # the panels beyond the editor: each module builds its part and the window keeps it
+        self.preferences_action = preferences.install(self)
+        self.about_action, self.open_logs_action = about.install(self)
+        self.report_exporter, self.export_report_action = report_export.install(self)
+        self.timeline, self.timeline_dock, self.run_timeline_action = timeline_view.install(self)
+        self.folder_watch, self.watch_folder_action = watch_folder.install(self)
+        self._observe_state()
 
     # -- layout ----------------------------------------------------------------
     def _build(self) -> None:
@@ -155,17 +171,20 @@ class MainWindow(QMainWindow):
         self.top_units.unit_clicked.connect(self.editor.select_unit_index)
         self.stated.chart.unit_clicked.connect(self.editor.select_unit_index)
         self.probe_editor.applied.connect(self.set_probe)
-        a = self.analysis
         # the pinned baseline is a side job: it never takes over the status bar
-        self.progress_router = ProgressRouter(
-            self.status, self.worker, lambda rid: rid == a.baseline_request, a.cancel
-        )
+        self.progress_router = ProgressRouter(self.status, self.worker, self.analysis.cancel)
         self.cancel_shown = self.progress_router.cancel_shown
-        a.partial.connect(self._paint)
-        a.done.connect(self._on_done)
-        a.baseline_ready.connect(lambda _r: self._paint_prediction())
-        a.failed.connect(self._on_failed)
-        a.cleared.connect(lambda: self._paint(None, "cleared"))
+        self.analysis.done.connect(self._on_done)
+        self.analysis.failed.connect(self._on_failed)
+
+    def _observe_state(self) -> None:
+        ev = self.state.events
+        ev.result.connect(self._on_result)
+        ev.baseline.connect(lambda _b: self._paint_prediction())
+        ev.settings.connect(lambda _s: window_actions.sync_setting_actions(self))
+        for what in (ev.checkpoint, ev.probe, ev.settings):
+            what.connect(lambda *_a: (self.sync_example_results(), self.changed()))
+        ev.timeline.connect(lambda _t: self.sync_example_results())
 
     def _dock(self, title: str, widget: QWidget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -187,32 +206,30 @@ class MainWindow(QMainWindow):
         if "View" in self.menus:
             self.menus["View"].addAction(dock.toggleViewAction())
 
-    def _install_extensions(self) -> None:
-        # Panels written elsewhere (timeline, compare, preferences, about, report export) hook in
-        # here with one line each, so this file never has to learn about them.
-        from . import about, preferences, report_export, timeline_view, watch_folder
-
-        preferences.install(self)
-        about.install(self)
-        report_export.install(self)
-        timeline_view.install(self)
-        watch_folder.install(self)
-
     # -- what is open ------------------------------------------------------------
+    # read-only views of the state, for the panels and scripts that read them often
     @property
     def probe(self) -> Probe | None:
-        return self.analysis.probe
+        return self.state.probe
 
     @property
     def settings(self) -> Settings:
-        return self.analysis.settings
+        return self.state.settings
+
+    @property
+    def inputs(self) -> list[Example]:
+        return self.state.inputs
+
+    @property
+    def checkpoints(self) -> list[tuple[str, str]]:
+        return self.state.checkpoints
 
     @property
     def current_result(self) -> ExampleResult | None:
-        return self.analysis.current
+        return self.state.result
 
     def current_checkpoint(self) -> str | None:
-        return self.analysis.checkpoint
+        return self.state.checkpoint
 
     def open_path(self, path, **options) -> bool:
         """A checkpoint folder, a .gguf file or a series folder; returns whether it opened.
@@ -221,41 +238,36 @@ class MainWindow(QMainWindow):
         return opening.open_path(self, Path(path), **options)
 
     def open_checkpoint(self, name_or_path: str) -> None:
-        path = dict(self.checkpoints).get(name_or_path, name_or_path)
-        if path == self.analysis.checkpoint:
+        path = self.state.checkpoint_path(name_or_path)
+        if path == self.state.checkpoint:
             return
-        self.analysis.checkpoint = path
         self.picker.select(path)
         self.status.model.setText(f"{Path(path).name} · loading")
-        self.analysis.refresh_all()
-        self.sync_example_results()
-        self.changed()
+        self.state.checkpoint = path
 
     def sync_example_results(self) -> None:
         """The examples table's result columns: the last timeline's results here, if they apply."""
-        timeline = getattr(self, "timeline", None)
-        a = self.analysis
+        st = self.state
         self.examples.show_results(
-            rows_at(timeline and timeline.result, a.checkpoint, self.inputs, a.probe, a.settings)
+            rows_at(st.timeline, st.checkpoint, st.inputs, st.probe, st.settings)
         )
 
     def set_probe(self, probe: Probe) -> None:
-        self.analysis.probe = probe
         if self.banner.isVisible() and self.banner.label.text().startswith("No probe yet"):
             self.banner.hide()
         foreign = sorted({e.label for e in self.inputs if e.label} - set(probe.label_names))
         if foreign:
             self.show_message(
-                f"{self.inputs_path or 'the inputs'}: gold labels {', '.join(foreign)} are not"
+                f"{self.state.inputs_path or 'the inputs'}: gold labels {', '.join(foreign)} are not"
                 f" labels of this probe ({', '.join(probe.label_names)}); accuracy counts them"
                 " as wrong",
                 "warning",
             )
         if self.probe_editor.text() != probe.source:
             self.probe_editor.load(probe.source, probe.path)
-        self.analysis.refresh_all()
-        self.sync_example_results()
-        self.changed()
+        if probe == self.state.probe:
+            self.analysis.refresh_all()  # applied again: the user asks for a rerun
+        self.state.probe = probe
 
     def open_probe(self, path) -> None:
         try:
@@ -267,11 +279,8 @@ class MainWindow(QMainWindow):
         self.set_probe(probe)
 
     def set_settings(self, settings: Settings) -> None:
-        self.analysis.settings = settings
-        window_actions.sync_setting_actions(self)
-        self.analysis.refresh_all()
-        self.sync_example_results()
-        self.changed()
+        self.state.settings = settings
+        window_actions.sync_setting_actions(self)  # a cancelled dialog leaves them as they were
 
     def open_inputs(self, path) -> None:
         try:
@@ -279,18 +288,18 @@ class MainWindow(QMainWindow):
         except InspectorError as exc:
             self.show_message(str(exc), "error")
             return
-        self.inputs_path = str(path)
+        self.state.inputs_path = str(path)
         self.set_inputs(examples)
 
     def set_inputs(self, examples: list[Example], current: int | None = None) -> None:
-        self.inputs = list(examples)
-        self.examples.set_examples(self.inputs, current)
+        self.state.inputs = list(examples)
+        self.examples.set_examples(self.state.inputs, current)
         self.sync_example_results()
         self.changed()
 
     def load_example(self, index: int) -> None:
         if 0 <= index < len(self.inputs):
-            self.current_input = index
+            self.state.current_input = index
             self.examples.select(index)
             ex = self.inputs[index]
             self.set_input(ex.text, ex.label)
@@ -308,7 +317,8 @@ class MainWindow(QMainWindow):
         """Replace the input (undoable) and analyze it at once; the first input becomes the baseline."""
         self.editor.set_text(text, "Load input")
         fit_editor(self)
-        self.analysis.set_text(text, gold, immediate=True)
+        self.state.set_text(text, gold)
+        self.analysis.run_now()
         if self.editor_panel.baseline is None:
             self.pin_baseline()
 
@@ -318,31 +328,31 @@ class MainWindow(QMainWindow):
             self.show_message("Type an input first, then pin it as the baseline (Ctrl+B)", "info")
             return
         self.editor_panel.set_baseline(text)
-        self.analysis.pin(text)
+        if text == self.state.baseline_text:
+            self.analysis.request_baseline()
+        self.state.baseline_text = text
         self.changed()
 
     # -- painting ----------------------------------------------------------------
     def _on_edited(self, text: str) -> None:
-        st = self.analysis.settings
-        if st.unit == "span" and st.spans and text != self.analysis.text:
-            self.analysis.settings = st.with_(spans=carry_spans(st.spans, self.analysis.text, text))
-        if text != self.analysis.text:
-            gold = self.analysis.gold if self._is_current_example(text) else None
-            self.analysis.set_text(text, gold)
-        self._paint(self.analysis.current, "edit")
+        st = self.state
+        if text == st.text:
+            return
+        if st.settings.unit == "span" and st.settings.spans:
+            # the marked spans move with the edit; the edit itself reruns, debounced
+            with st.events.settings.blocked():
+                st.settings = st.settings.with_(spans=carry_spans(st.settings.spans, st.text, text))
+        st.set_text(text, st.gold if st.editing_input(text) else None)
         self.changed()
 
-    def _is_current_example(self, text: str) -> bool:
-        i = self.current_input
-        return i is not None and 0 <= i < len(self.inputs) and self.inputs[i].text == text
-
-    def _paint(self, result: ExampleResult | None, stage: str) -> None:
-        """Paint now when the request is done, else at most every PAINT_MS (streaming never floods)."""
+    def _on_result(self, result: ExampleResult | None) -> None:
+        """Paint a final (or dropped) result now, streamed ones at most every PAINT_MS."""
         self._show_notes(result)
-        if stage in ("done", "edit", "cleared") or not self._paint_timer.isActive():
+        final = result is None or bool(result.metrics)
+        if final or not self._paint_timer.isActive():
             self._paint_timer.stop()
             self._paint_now()
-            if stage not in ("done", "edit", "cleared"):
+            if not final:
                 self._paint_timer.start()  # swallow the next few events; the timer paints the latest
         else:
             self._paint_pending = True
@@ -353,27 +363,22 @@ class MainWindow(QMainWindow):
             self._paint_now()
 
     def _paint_now(self) -> None:
-        result = self.analysis.current
-        shown = result if (result is not None and result.input == self.editor.text()) else None
+        shown = self.state.result  # the state keeps it the result of the text on screen
         self.editor.show_result(shown)
         if shown is None or len(shown.unit_probs) >= len(shown.units):
             # the ranked list is rebuilt once per sweep, not per streamed batch
             self.top_units.display(shown)
         # the highlight follows the result's own settings until the rerun of a toggle arrives
-        forms = self.analysis.current_settings.word_forms
+        forms = self.state.result_settings.word_forms
         self.stated.display(shown, self.settings.counterfactual, forms)
         self._paint_prediction()
 
     def _paint_prediction(self) -> None:
-        cur = self.analysis.current
-        if cur is not None and cur.input != self.editor.text():
-            cur = None
-        self.prediction.display(cur, self.analysis.baseline)
+        self.prediction.display(self.state.result, self.state.baseline)
 
     def _on_done(self, outcome) -> None:
         if not self.banner.isHidden() and self.banner.label.text() == self._settled_by_success:
             self.banner.hide()  # what failed works now
-        self._paint(outcome.result, "done")
         hit = " · cache hit" if outcome.cache_hit else ""
         self.status.model.setText(f"{outcome.model_line}{hit}")
         secs = outcome.result.seconds.get("total")
@@ -389,7 +394,7 @@ class MainWindow(QMainWindow):
 
     def _on_failed(self, message: str, details: str) -> None:
         self.status.idle("failed")
-        name = Path(self.analysis.checkpoint).name if self.analysis.checkpoint else ""
+        name = Path(self.state.checkpoint).name if self.state.checkpoint else ""
         if self.status.model.text().endswith("· loading"):
             self.status.model.setText(f"{name} · not loaded")
         # the analysis and the baseline request fail alike: one banner, not two

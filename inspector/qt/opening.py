@@ -69,13 +69,12 @@ def open_path(win, path: Path, base: str | None = None, revisions: str | None = 
             use_cli_base(path, base)
         if _is_checkpoint(path):
             inspect_checkpoint(path)  # a clear one-line message now rather than at load time
-            win.series, entries = None, [(path.name, str(path))]
+            series, entries = None, [(path.name, str(path))]
         else:
             series = _discover(path, revisions)
             entries = [(e.name, str(e.path)) for e in series.entries if not e.excluded]
             if not entries:
                 raise InspectorError(f"{path}: no checkpoints found in this folder")
-            win.series = series
             if series.skipped:
                 rel, why = series.skipped[0]
                 more = f" and {len(series.skipped) - 1} more" if len(series.skipped) > 1 else ""
@@ -83,21 +82,18 @@ def open_path(win, path: Path, base: str | None = None, revisions: str | None = 
     except InspectorError as exc:
         win.show_message(str(exc), "error")
         return False
-    win.series_path = str(path)
+    st = win.state
+    st.series, st.series_path, st.checkpoints = series, str(path), entries
     win.series_label.setText(f"  Series: <b>{path.name}</b>  ")
     win.series_label.setToolTip(str(path))
-    win.checkpoints = entries
     win.picker.set_entries(entries)
-    if hasattr(win, "timeline"):  # its checkpoint list can be arranged before the first run
-        win.timeline.sync_series()
+    win.timeline.sync_series()  # its checkpoint list can be arranged before the first run
     # a folder's own probe and inputs come with it (a restored session keeps its own)
     probe, inputs = _beside(path, PROBE_NAMES), _beside(path, INPUT_NAMES)
     new_probe = probe and (
         win.probe is None or not (win._restoring or _same(win.probe.path, probe))
     )
-    new_inputs = inputs and (
-        not win.inputs or not (win._restoring or _same(win.inputs_path, inputs))
-    )
+    new_inputs = inputs and (not st.inputs or not (win._restoring or _same(st.inputs_path, inputs)))
     if new_probe and new_inputs:
         win.set_inputs([])  # else the old inputs' gold labels are checked against the new probe
     if new_probe:
@@ -124,5 +120,6 @@ def remember(win, path: str) -> None:
         win.prefs.save()
     except OSError:
         pass
-    if hasattr(win, "refresh_recent_menu"):
-        win.refresh_recent_menu()
+    from .window_actions import refresh_recent
+
+    refresh_recent(win)

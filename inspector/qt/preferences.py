@@ -65,10 +65,10 @@ def apply_to_runtime(window, prefs: Preferences) -> None:
     window.worker.cache.trim(prefs.cache_size_mib * MIB)
 
 
-def evict_models(worker) -> int:
+def evict_models(worker):
     """Unload resident models on the worker thread (which owns them); the next run reloads them
-    on the new device, or without the custom code whose trust was just revoked."""
-    return worker.submit("preferences", lambda pool, task, emit: pool.clear())
+    on the new device, or without the custom code whose trust was just revoked. The Handle."""
+    return worker.submit("preferences", lambda pool, task, emit: pool.clear()).start()
 
 
 class PreferencesDialog(QDialog):
@@ -76,7 +76,7 @@ class PreferencesDialog(QDialog):
         super().__init__(window)
         self.window_ = window
         self.cache = window.worker.cache
-        self.evict_request: int | None = None
+        self.evict_request = None  # the Handle of the last eviction
         self.setWindowTitle("Preferences")
         prefs = window.prefs
         lay = QVBoxLayout(self)
@@ -232,7 +232,7 @@ class PreferencesDialog(QDialog):
         prefs.save()
         apply_to_runtime(self.window_, prefs)
         revoked = old_trusted - set(prefs.trusted_checkpoints)
-        if prefs.dtype != old_dtype and hasattr(self.window_, "set_settings"):
+        if prefs.dtype != old_dtype:
             self.window_.set_settings(self.window_.settings.with_(dtype=prefs.dtype))
         if prefs.device != old_device or prefs.dtype != old_dtype or revoked:
             self.evict_request = evict_models(self.window_.worker)
@@ -250,7 +250,8 @@ def show_preferences(window) -> PreferencesDialog:
     return dialog
 
 
-def install(window) -> None:
+def install(window) -> QAction:
+    """Edit ▸ Preferences, for the window to keep; what was saved last time applies now."""
     apply_to_runtime(window, window.prefs)  # consent and limits saved last time hold from the start
     act = QAction("&Preferences…", window)
     act.setShortcut(QKeySequence("Ctrl+,"))
@@ -260,4 +261,4 @@ def install(window) -> None:
     window.menus["Edit"].addSeparator()
     window.menus["Edit"].addAction(act)
     window.addAction(act)
-    window.preferences_action = act
+    return act

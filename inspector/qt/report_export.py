@@ -23,7 +23,8 @@ from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QFileDialog
 
 from ..core.errors import InputError, InspectorError
-from ..core.timeline import TimelineResult, run_timeline
+from ..core.jobs import timeline_job
+from ..core.timeline import TimelineResult
 from ..reports.html import render_html
 from ..reports.model import Report, build_report, collect_provenance
 from ..reports.write import SUFFIXES, write_report
@@ -97,7 +98,7 @@ def report_for(
 
 def _compare_pair(view, result: TimelineResult) -> tuple[str, str] | None:
     """A and B as picked in the compare dialog, when it was opened on this timeline."""
-    dlg = getattr(view, "compare_dialog", None)
+    dlg = view.compare_dialog
     names = {c.name for c in result.checkpoints if not c.error}
     try:
         a, b = dlg.a.currentText(), dlg.b.currentText()
@@ -107,14 +108,9 @@ def _compare_pair(view, result: TimelineResult) -> tuple[str, str] | None:
 
 
 def last_timeline(win) -> tuple[TimelineResult | None, tuple[str, str] | None]:
-    """The timeline the window last ran (the view's first), and the compare pair picked in it."""
-    view = getattr(win, "timeline", None)
-    for owner in (view, getattr(win, "timeline_view", None), win):
-        for attr in ("result", "last_result", "timeline_result"):
-            value = getattr(owner, attr, None) if owner is not None else None
-            if isinstance(value, TimelineResult):
-                return value, _compare_pair(view, value)
-    return None, None
+    """The timeline the window last ran, and the compare pair picked in it."""
+    result = win.state.timeline
+    return result, (_compare_pair(win.timeline, result) if result is not None else None)
 
 
 class ReportExporter(QObject):
@@ -124,10 +120,7 @@ class ReportExporter(QObject):
     def __init__(self, win):
         super().__init__(win)
         self.win = win
-        self._pending: tuple[int, Path] | None = None
-        win.worker.finished.connect(self._on_finished)
-        win.worker.failed.connect(lambda rid, msg, _d: self._on_failed(rid, msg))
-        win.worker.cancelled.connect(lambda rid: self._on_failed(rid, "report cancelled"))
+        self.request = None  # the Handle of a timeline run for the report
 
     def ask_and_export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self.win, "Export report", "report.html", FILTERS)
@@ -146,19 +139,17 @@ class ReportExporter(QObject):
         if result is not None:
             self._write(result, path, pair)
             return
-        win = self.win
-        if win.series is None or win.probe is None or not win.inputs:
+        st, worker = self.win.state, self.win.worker
+        if st.series is None or st.probe is None or not st.inputs:
             self._fail("export report: open a series folder, a probe and an input set first")
             return
-        series, probe, inputs, settings = win.series, win.probe, list(win.inputs), win.settings
-
-        def job(pool, task, emit):
-            return run_timeline(
-                series, probe, inputs, settings, pool=pool, cache=win.worker.cache, task=task
-            )
-
-        self._pending = (win.worker.submit("report", job), path)
-        win.show_message("running the timeline for the report…", "info")
+        job = timeline_job(st.series, st.probe, st.inputs, st.settings, worker.cache)
+        self.request = h = worker.submit("report", job)
+        h.finished.connect(lambda result: self._on_finished(result, path))
+        h.failed.connect(lambda message, _details: self._fail(f"export report: {message}"))
+        h.cancelled.connect(lambda: self._fail("export report: report cancelled"))
+        h.start()
+        self.win.show_message("running the timeline for the report…", "info")
 
     def _device(self) -> str:
         from ..core.loading import pick_device
@@ -180,7 +171,7 @@ class ReportExporter(QObject):
         if result.not_run:
             n = len(result.not_run)
             caveats.append(f"a partial run ({n} checkpoint{'s' * (n != 1)} not analysed)")
-        open_now = getattr(self.win, "series_path", None)
+        open_now = self.win.state.series_path
         if open_now and Path(open_now).resolve() != Path(result.series).resolve():
             caveats.append(f"the last timeline ran on {result.series}, not on the open folder")
         if caveats:
@@ -193,29 +184,22 @@ class ReportExporter(QObject):
         self.win.show_message(message, "error")
         self.failed.emit(message)
 
-    def _on_finished(self, req_id: int, payload) -> None:
-        if self._pending and self._pending[0] == req_id:
-            path = self._pending[1]
-            self._pending = None
-            self.win.timeline_result = payload  # a second export reuses it
-            self._write(payload, path)
-
-    def _on_failed(self, req_id: int, message: str) -> None:
-        if self._pending and self._pending[0] == req_id:
-            self._pending = None
-            self._fail(f"export report: {message}")
+    def _on_finished(self, result: TimelineResult, path: Path) -> None:
+        self.win.state.timeline = result  # the timeline view shows it; a second export reuses it
+        self._write(result, path)
 
 
-def install(win) -> None:
-    win.report_exporter = ReportExporter(win)
+def install(win) -> tuple[ReportExporter, QAction]:
+    """File ▸ Export report, for the window to keep."""
+    exporter = ReportExporter(win)
     act = QAction("Export &report…", win)
     act.setShortcut("Ctrl+E")
     act.setStatusTip("Write the timeline, compare view and examples as HTML, PDF, JSON or CSV")
-    act.triggered.connect(win.report_exporter.ask_and_export)
+    act.triggered.connect(exporter.ask_and_export)
     menu = win.menus["File"]
     quit_act = next((a for a in menu.actions() if a.text().replace("&", "") == "Quit"), None)
     menu.insertAction(quit_act, act)
     if quit_act is not None:
         menu.insertSeparator(quit_act)
     win.addAction(act)
-    win.export_report_action = act
+    return exporter, act

@@ -12,13 +12,13 @@ from ..core.inputs import Example
 from ..core.probe import parse_probe
 from ..core.results import Settings
 from ..core.session import Session, load_session, save_session
-from .window_actions import sync_setting_actions
 
 
 def capture(win) -> Session:
+    st = win.state
     return Session(
-        series=win.series_path,
-        checkpoint=win.current_checkpoint(),
+        series=st.series_path,
+        checkpoint=st.checkpoint,
         probe_path=win.probe_editor.path,
         probe_text=win.probe.source if win.probe else (win.probe_editor.text() or None),
         probe_draft=(
@@ -26,13 +26,13 @@ def capture(win) -> Session:
             if win.probe and win.probe_editor.text() != win.probe.source
             else None
         ),
-        inputs_path=win.inputs_path,
-        inputs=[{"text": e.text, "label": e.label} for e in win.inputs],
-        current_input=win.current_input,
-        text=win.editor.text(),
+        inputs_path=st.inputs_path,
+        inputs=[{"text": e.text, "label": e.label} for e in st.inputs],
+        current_input=st.current_input,
+        text=st.text,
         baseline=win.editor_panel.baseline,
-        settings=asdict(win.settings),
-        timeline=win.timeline.arrangement() if hasattr(win, "timeline") else {},
+        settings=asdict(st.settings),
+        timeline=win.timeline.arrangement(),
         geometry=bytes(win.saveGeometry().toBase64()).decode(),
         window_state=bytes(win.saveState().toBase64()).decode(),
     )
@@ -54,27 +54,27 @@ def restore(win, s: Session) -> None:
         if s.window_state:
             win.restoreState(QByteArray.fromBase64(s.window_state.encode()))
             win.docks_fitted = True  # the user's own dock sizes win over the defaults
+        st = win.state
         try:
-            win.analysis.settings = Settings.from_dict(s.settings) if s.settings else win.settings
+            st.settings = Settings.from_dict(s.settings) if s.settings else st.settings
         except (TypeError, ValueError):
             pass
-        sync_setting_actions(win)
         if s.probe_text:
             win.probe_editor.load(s.probe_text, s.probe_path)
             try:
-                win.analysis.probe = parse_probe(s.probe_text, s.probe_path)
+                st.probe = parse_probe(s.probe_text, s.probe_path)
             except InspectorError as exc:
                 win.show_message(f"the saved probe is not valid: {exc}", "warning")
         if s.probe_draft:  # unapplied edits come back as they were: in the dock, not applied
             win.probe_editor.load(s.probe_draft, s.probe_path)
-        win.inputs_path = s.inputs_path
+        st.inputs_path = s.inputs_path
         win.set_inputs([Example(d["text"], d.get("label")) for d in s.inputs], s.current_input)
-        win.current_input = s.current_input
+        st.current_input = s.current_input
         if s.series and Path(s.series).exists():
             opened = win.open_path(s.series)
-            if opened and s.checkpoint and s.checkpoint != win.current_checkpoint():
+            if opened and s.checkpoint and s.checkpoint != st.checkpoint:
                 win.open_checkpoint(s.checkpoint)
-            if opened and hasattr(win, "timeline"):
+            if opened:
                 win.timeline.restore_arrangement(s.timeline)
         elif s.series:
             win.show_message(
@@ -83,9 +83,8 @@ def restore(win, s: Session) -> None:
         win.editor.apply_text(s.text, len(s.text))
         win.undo_stack.clear()
         win.editor_panel.set_baseline(s.baseline)
-        win.analysis.text = s.text
-        if s.baseline:
-            win.analysis.pin(s.baseline)
+        st.set_text(s.text)
+        st.baseline_text = s.baseline
         win.analysis.run_now()
     finally:
         win._restoring = False

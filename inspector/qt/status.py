@@ -105,60 +105,65 @@ class StatusWidgets(QWidget):
 class ProgressRouter(QObject):
     """Which request the status bar shows; Esc and its Cancel button stop that one.
 
-    Every job reports progress through the one worker, so without this a side job (the
-    pinned baseline) could leave the bar busy after the analysis ended, and Cancel could
-    stop a timeline while the user meant the analysis, or the other way round.
+    Every job reports progress through its own handle; without this a side job (the pinned
+    baseline) could leave the bar busy after the analysis ended, and Cancel could stop a
+    timeline while the user meant the analysis, or the other way round.
     """
 
-    def __init__(
-        self, status: StatusWidgets, worker, is_side_job: Callable[[int], bool], cancel_default
-    ):
+    SIDE_JOBS = ("baseline",)
+
+    def __init__(self, status: StatusWidgets, worker, cancel_default: Callable[[], None]):
         super().__init__(status)
-        self.status, self.worker = status, worker
-        self._is_side_job, self._cancel_default = is_side_job, cancel_default
-        self.shown: int | None = None
+        self.status, self.worker, self._cancel_default = status, worker, cancel_default
+        self.shown = None  # the Handle the bar shows
         # the last progress of each live request that showed: when an edit answered inside a
         # timeline ends, the bar goes back to the timeline instead of going idle
-        self._last: dict[int, tuple[int, int, str]] = {}
+        self._last: dict = {}
         status.cancel_requested.connect(self.cancel_shown)
-        worker.started.connect(self._on_started)
-        worker.progress.connect(self._on_progress)
-        worker.ended.connect(self._on_ended)
-        worker.cancelled.connect(self._on_cancelled)
+        worker.submitted.connect(self._follow)
 
-    def _on_ended(self, req_id: int) -> None:
-        self._settle(req_id, None)
+    def _follow(self, handle) -> None:
+        # slots find their handle with sender(): a lambda holding it would keep every handle alive
+        if handle.kind in self.SIDE_JOBS:
+            return
+        if handle.kind == "analyze":
+            handle.started.connect(self._on_started)
+        handle.progress.connect(self._on_progress)
+        handle.ended.connect(self._on_ended)
+        handle.cancelled.connect(self._on_cancelled)
 
-    def _on_cancelled(self, req_id: int) -> None:
-        self._settle(req_id, "cancelled")
+    def _on_started(self, _kind: str) -> None:
+        self._show(self.sender(), 0, 0, "predicting…")
 
-    def _on_started(self, req_id: int, kind: str) -> None:
-        if kind == "analyze":
-            self._show(req_id, 0, 0, "predicting…")
+    def _on_progress(self, done: int, total: int, message: str) -> None:
+        self._show(self.sender(), done, total, message)
 
-    def _on_progress(self, req_id: int, done: int, total: int, message: str) -> None:
-        if not self._is_side_job(req_id):
-            self._show(req_id, done, total, message)
+    def _on_ended(self) -> None:
+        self._settle(self.sender(), None)
 
-    def _show(self, req_id: int, done: int, total: int, message: str) -> None:
-        self.shown, self._last[req_id] = req_id, (done, total, message)
+    def _on_cancelled(self) -> None:
+        if self.shown is None:  # else the bar went back to other live work when this ended
+            self.status.idle("cancelled")
+
+    def _show(self, handle, done: int, total: int, message: str) -> None:
+        self.shown, self._last[handle] = handle, (done, total, message)
         self.status.busy(done, total, message)
 
-    def _settle(self, req_id: int, message: str | None) -> None:
+    def _settle(self, handle, message: str | None) -> None:
         """A request ended (finished, failed, cancelled, superseded or discarded)."""
-        self._last.pop(req_id, None)
-        if req_id != self.shown and self.shown is not None:
+        self._last.pop(handle, None)
+        if handle is not self.shown and self.shown is not None:
             return
         self.shown = None
-        live = [rid for rid in self._last if self.worker.is_live(rid)]
+        live = [h for h in self._last if h.is_live()]
         if live:
             self._show(live[-1], *self._last[live[-1]])
         elif message is not None or not self.status.progress.isHidden():
             self.status.idle(message if message is not None else self.status.message.text())
 
     def cancel_shown(self) -> None:
-        rid = self.shown
-        if rid is not None and self.worker.is_live(rid):
-            self.worker.cancel(rid)
+        h = self.shown
+        if h is not None and h.is_live():
+            h.cancel()
         else:
             self._cancel_default()

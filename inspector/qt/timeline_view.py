@@ -1,7 +1,8 @@
 """The timeline dock: metric curves over the checkpoints of a run, a per-example strip, and a run button.
 
-The numbers come from ``core.timeline.run_timeline`` on the window's worker; what is drawn comes
-from ``core.timeline_plot`` so reports draw the same thing.
+The numbers come from ``core.jobs.timeline_job`` on the window's worker and live in the session
+state (``state.timeline``, which the examples table and report export read too); what is drawn
+comes from ``core.timeline_plot`` so reports draw the same thing.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.inputs import Example
+from ..core.jobs import Cluster, timeline_job
 from ..core.metrics import METRIC_HELP
 from ..core.series import Series, SeriesEntry
-from ..core.timeline import TimelineResult, run_timeline
+from ..core.timeline import TimelineResult
 from ..core.timeline_plot import CURVES, hover_text, plot_series
 from .checkpoint_list import CheckpointList
 from .heat_strip import HeatStrip
@@ -71,18 +73,19 @@ class TimelineView(QWidget):
     def __init__(self, window):
         super().__init__()
         self.win = window
+        self.dock: QDockWidget | None = None  # set by install()
         self.setAccessibleName("Timeline")
-        self.result: TimelineResult | None = None
-        self.series: Series | None = None
-        self.req_id: int | None = None
+        self.series: Series | None = None  # the user's arrangement of the open series
+        self.request = None  # the running timeline's Handle
+        self.compare_dialog = None  # the last Compare A|B opened from here
+        self.plotted = None  # what the plot shows (core.timeline_plot.PlotSeries)
         self._partial: list = []
         self._build()
-        w = window.worker
-        w.event.connect(self._on_event)
-        w.progress.connect(self._on_progress)
-        w.finished.connect(self._on_finished)
-        w.failed.connect(self._on_failed)
-        w.cancelled.connect(self._on_cancelled)
+        window.state.events.timeline.connect(lambda _t: self.redraw())
+
+    @property
+    def result(self) -> TimelineResult | None:
+        return self.win.state.timeline
 
     # -- layout ------------------------------------------------------------------
     def _build(self) -> None:
@@ -194,12 +197,12 @@ class TimelineView(QWidget):
     # -- the series ----------------------------------------------------------------
     def sync_series(self) -> Series | None:
         """Take the window's series (or its checkpoints) unless the user already arranged one."""
-        win = self.win
-        names = [n for n, _p in getattr(win, "checkpoints", [])]
-        if win.series is not None:
-            fresh = copy.deepcopy(win.series)
+        st = self.win.state
+        names = [n for n, _p in st.checkpoints]
+        if st.series is not None:
+            fresh = copy.deepcopy(st.series)
         elif names:
-            paths = dict(win.checkpoints)
+            paths = dict(st.checkpoints)
             fresh = Series(
                 Path(paths[names[0]]).parent, [SeriesEntry(n, Path(paths[n]), None) for n in names]
             )
@@ -217,12 +220,11 @@ class TimelineView(QWidget):
 
     def _forget_result(self) -> None:
         """Another series was opened: the old run's curves describe other checkpoints."""
-        if self.req_id is not None:
-            self.win.worker.cancel(self.req_id)
+        if self.win.worker.is_live(self.request):
+            self.request.discard()
             self._end("cancelled — another series was opened")
-        self.result = None
         self._partial = []
-        self.redraw()
+        self.win.state.timeline = None
         self.info.setText("Run ▸ Run timeline (Ctrl+T) analyses every checkpoint on the input set.")
 
     def arrangement(self) -> dict:
@@ -250,10 +252,10 @@ class TimelineView(QWidget):
             self.reference.setCurrentText(saved["reference"])
 
     def inputs(self) -> list[Example]:
-        if self.win.inputs:
-            return list(self.win.inputs)
-        text = self.win.editor.text() if hasattr(self.win, "editor") else ""
-        return [Example(text)] if text.strip() else []
+        st = self.win.state
+        if st.inputs:
+            return list(st.inputs)
+        return [Example(st.text)] if st.text.strip() else []
 
     # -- running --------------------------------------------------------------------
     def run(self) -> None:
@@ -265,72 +267,50 @@ class TimelineView(QWidget):
             )
             return
         self.checkpoints.apply_to(series)
-        job_series = copy.deepcopy(series)
         ref = self.reference.currentText() or None
-        if ref is not None and job_series.find(ref).excluded:
+        if ref is not None and series.find(ref).excluded:
             ref = None
-        settings, cache = self.win.settings, self.win.worker.cache
-        inputs_path = getattr(self.win, "inputs_path", None) if self.win.inputs else None
-
-        prefs = self.win.prefs
+        st, prefs = self.win.state, self.win.prefs
         address = prefs.ray_address.strip()
-
-        def job(pool, task, emit):
-            if address:  # Preferences ▸ Ray address: the cluster computes, this app caches
-                from ..core.cluster import run_cluster_timeline
-
-                return run_cluster_timeline(
-                    job_series,
-                    probe,
-                    examples,
-                    settings,
-                    reference=ref,
-                    cache=cache,
-                    task=task,
-                    on_checkpoint=lambda c: emit("checkpoint", c),
-                    address=address,
-                    device=prefs.device,
-                    trusted=list(prefs.trusted_checkpoints),
-                )
-            return run_timeline(
-                job_series,
-                probe,
-                examples,
-                settings,
-                reference=ref,
-                pool=pool,
-                cache=cache,
-                task=task,
-                on_checkpoint=lambda c: emit("checkpoint", c),
-                inputs_path=inputs_path,
-            )
+        cluster = Cluster(address, prefs.device, tuple(prefs.trusted_checkpoints))
+        job = timeline_job(
+            series, probe, examples, st.settings, self.win.worker.cache, reference=ref,
+            inputs_path=st.inputs_path if st.inputs else None,
+            cluster=cluster if address else None,  # Preferences ▸ Ray address
+        )  # fmt: skip
 
         self._partial = []
         self._ctx = (
             str(series.root),
-            ref or job_series.active()[0].name,
-            settings,
+            ref or series.active()[0].name,
+            st.settings,
             probe,
             examples,
-            [e.name for e in job_series.active()],
+            [e.name for e in series.active()],
         )
-        self.req_id = self.win.worker.submit(KIND, job)
+        self.request = h = self.win.worker.submit(KIND, job)
+        h.event.connect(self._on_event)
+        h.progress.connect(self._on_progress)
+        h.finished.connect(self._on_finished)
+        h.failed.connect(self._on_failed)
+        h.cancelled.connect(self._on_cancelled)
+        h.start()
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress.setRange(0, 0)
 
     def cancel(self) -> None:
-        if self.req_id is not None:
-            self.win.worker.cancel(self.req_id)
+        if self.win.worker.is_live(self.request):
+            self.request.cancel()
 
-    def _on_event(self, req_id: int, kind: str, payload) -> None:
-        if req_id != self.req_id or kind != "checkpoint":
+    def _on_event(self, kind: str, payload) -> None:
+        if kind != "checkpoint":
             return
         self._partial.append(payload)
         self.checkpoints.mark_duplicate(payload.name, payload.duplicate_of, payload.sha256)
         root, ref, settings, probe, examples, order = self._ctx
         got = {c.name: c for c in self._partial}
-        self.result = TimelineResult(
+        self.win.state.timeline = TimelineResult(
             root,
             ref,
             [got[n] for n in order if n in got],
@@ -339,43 +319,35 @@ class TimelineView(QWidget):
             examples,
             not_run=[n for n in order if n not in got],  # until the run ends, if it is cancelled
         )
-        self.redraw()
         self.checkpoint_done.emit(payload)
 
-    def _on_progress(self, req_id: int, done: int, total: int, msg: str) -> None:
-        if req_id == self.req_id:
-            self.progress.setRange(0, total)
-            self.progress.setValue(done)
-            self.progress.setFormat(f"{done}/{total}")
-            self.progress.setToolTip(msg)
+    def _on_progress(self, done: int, total: int, msg: str) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        self.progress.setFormat(f"{done}/{total}")
+        self.progress.setToolTip(msg)
 
     def _end(self, note: str) -> None:
-        self.req_id = None
+        self.request = None
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         self.progress.setRange(0, 1)
         self.progress.setValue(1 if note == "done" else 0)
         self.info.setText(note)
-        if hasattr(self.win, "status"):  # the status bar showed this run's progress too
-            self.win.status.idle(note.split(" — ")[0])
+        self.win.status.idle(note.split(" — ")[0])  # the status bar showed its progress too
 
-    def _on_finished(self, req_id: int, result) -> None:
-        if req_id != self.req_id:
-            return
-        self.result = result
+    def _on_finished(self, result) -> None:
         failed = [c.name for c in result.checkpoints if c.error]
         self._end("done" + (f" — could not analyse: {', '.join(failed)}" if failed else ""))
-        self.redraw()
+        self.win.state.timeline = result
         self.timeline_done.emit(result)
 
-    def _on_failed(self, req_id: int, msg: str, details: str) -> None:
-        if req_id == self.req_id:
-            self._end(f"timeline failed: {msg}")
-            self.win.show_message(msg, "error", details)
+    def _on_failed(self, msg: str, details: str) -> None:
+        self._end(f"timeline failed: {msg}")
+        self.win.show_message(msg, "error", details)
 
-    def _on_cancelled(self, req_id: int) -> None:
-        if req_id == self.req_id:
-            self._end("cancelled — finished checkpoints are cached; Run again resumes")
+    def _on_cancelled(self) -> None:
+        self._end("cancelled — finished checkpoints are cached; Run again resumes")
 
     # -- drawing ----------------------------------------------------------------------
     def redraw(self) -> None:
@@ -433,7 +405,7 @@ class TimelineView(QWidget):
         line = self.fontMetrics().lineSpacing()
         self.plots.setMinimumHeight(line * (14 if shown else 5))
         self.stack.setCurrentIndex(1 if shown else 0)
-        dock = getattr(self.win, "timeline_dock", None)
+        dock = self.dock
         if shown and dock is not None and not dock.isFloating():
             from .layout import BOTTOM_SHARE_RUN
 
@@ -448,7 +420,7 @@ class TimelineView(QWidget):
     def open_point(self, index: int) -> None:
         """Open checkpoint ``index`` of the result in the editor; the current input reruns there."""
         cp = self.result.checkpoints[index]
-        names = dict(getattr(self.win, "checkpoints", []))
+        names = dict(self.win.state.checkpoints)
         self.win.open_checkpoint(cp.name if cp.name in names else cp.path)
 
     def open_cell(self, row: int, col: int) -> None:
@@ -458,7 +430,7 @@ class TimelineView(QWidget):
         self.win.open_example(ex)
 
     def _on_hover(self, scene_pos) -> None:
-        ps = getattr(self, "plotted", None)
+        ps = self.plotted
         if ps is None or not ps.xs:
             return
         x = self.plot.getPlotItem().vb.mapSceneToView(scene_pos).x()
@@ -475,16 +447,13 @@ class TimelineView(QWidget):
         self.compare_dialog = dlg
 
 
-def install(win) -> None:
+def install(win) -> tuple[TimelineView, QDockWidget, QAction]:
+    """The dock, its view and Run ▸ Run timeline, for the window to keep."""
     view = TimelineView(win)
-    dock = QDockWidget("Timeline", win)
+    dock = view.dock = QDockWidget("Timeline", win)
     dock.setObjectName("dock.timeline")
     dock.setWidget(view)
     win.add_panel(dock, Qt.DockWidgetArea.BottomDockWidgetArea)
-    win.timeline = view
-    win.timeline_dock = dock
-    view.checkpoint_done.connect(lambda _c: win.sync_example_results())
-    view.timeline_done.connect(lambda _r: win.sync_example_results())
     act = QAction("Run &timeline", win)
     act.setShortcut(QKeySequence("Ctrl+T"))
     act.setStatusTip("Analyse every checkpoint of the series on the input set")
@@ -492,9 +461,7 @@ def install(win) -> None:
     cmp_act = QAction("&Compare checkpoints A|B…", win)
     cmp_act.setShortcut(QKeySequence("Ctrl+Shift+T"))
     cmp_act.triggered.connect(view.open_compare)
-    menu = win.menus.get("Run")
     for a in (act, cmp_act):
-        if menu is not None:
-            menu.addAction(a)
+        win.menus["Run"].addAction(a)
         win.addAction(a)
-    win.run_timeline_action = act
+    return view, dock, act

@@ -26,13 +26,10 @@ class FolderWatch(QObject):
         super().__init__(win)
         self.win = win
         self.watcher: RunWatcher | None = None
-        self.req_id: int | None = None
+        self.request = None  # the Handle of the poll in flight
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.poll)
-        win.worker.finished.connect(self._on_finished)
-        win.worker.failed.connect(self._on_failed)
-        win.worker.cancelled.connect(self._on_cancelled)
 
     @property
     def active(self) -> bool:
@@ -42,11 +39,11 @@ class FolderWatch(QObject):
         """Follow ``folder`` with the window's probe, inputs and settings; False if it cannot."""
         win = self.win
         probe = win.probe
-        examples = win.timeline.inputs() if hasattr(win, "timeline") else list(win.inputs)
+        examples = win.timeline.inputs()
         if probe is None or not examples:
             win.show_message("Watching a run needs a probe and at least one input", "warning")
             return False
-        ref = win.timeline.reference.currentText() if hasattr(win, "timeline") else ""
+        ref = win.timeline.reference.currentText()
         try:
             self.watcher = RunWatcher(
                 folder, probe, examples, win.settings, reference=ref or None,
@@ -62,17 +59,15 @@ class FolderWatch(QObject):
 
     def stop(self) -> None:
         self.timer.stop()
-        if self.req_id is not None:
-            self.win.worker.discard(self.req_id)
-        self.req_id = None
+        if self.win.worker.is_live(self.request):
+            self.request.discard()
+        self.request = None
         if self.watcher is not None:
             self._say(f"stopped watching {self.watcher.root.name}")
         self.watcher = None
 
     def poll(self) -> None:
-        if self.watcher is None or (
-            self.req_id is not None and self.win.worker.is_live(self.req_id)
-        ):
+        if self.watcher is None or self.win.worker.is_live(self.request):
             return  # one poll at a time: a slow checkpoint is not analysed twice
         watcher = self.watcher
 
@@ -80,36 +75,25 @@ class FolderWatch(QObject):
             watcher.pool = pool  # the worker's pool: one resident model for the whole app
             return watcher.poll(task)
 
-        self.req_id = self.win.worker.submit(KIND, job)
+        self.request = h = self.win.worker.submit(KIND, job)
+        h.finished.connect(self._on_finished)
+        # a failed poll is tried again at the next tick: the folder may be mid-write
+        h.failed.connect(lambda message, _details: self._say(f"watch: {message}"))
+        h.start()
 
-    def _on_finished(self, req_id: int, new) -> None:
-        if req_id != self.req_id or self.watcher is None:
+    def _on_finished(self, new) -> None:
+        if not new or self.watcher is None:
             return
-        self.req_id = None
-        if not new:
-            return
-        view = self.win.timeline
-        view.result = self.watcher.timeline()
-        view.redraw()
-        self.win.sync_example_results()
-        n = len(view.result.checkpoints)
+        timeline = self.win.state.timeline = self.watcher.timeline()
+        n = len(timeline.checkpoints)
         self._say(f"watching {self.watcher.root.name}: {n} checkpoints, latest {new[-1].name}")
 
-    def _on_failed(self, req_id: int, message: str, details: str) -> None:
-        if req_id == self.req_id:
-            self.req_id = None  # the next tick tries again: the folder may be mid-write
-            self._say(f"watch: {message}")
-
-    def _on_cancelled(self, req_id: int) -> None:
-        if req_id == self.req_id:
-            self.req_id = None
-
     def _say(self, text: str) -> None:
-        if hasattr(self.win, "timeline"):
-            self.win.timeline.info.setText(text)
+        self.win.timeline.info.setText(text)
 
 
-def install(win) -> None:
+def install(win) -> tuple[FolderWatch, QAction]:
+    """File ▸ Watch folder, for the window to keep."""
     watch = FolderWatch(win)
     act = QAction("&Watch folder…", win, checkable=True)
     act.setStatusTip("Follow a training run folder: each new checkpoint is analysed once saved")
@@ -118,20 +102,18 @@ def install(win) -> None:
         if not on:
             watch.stop()
             return
-        folder = win.series_path or (str(win.series.root) if win.series is not None else None)
+        st = win.state
+        folder = st.series_path or (str(st.series.root) if st.series is not None else None)
         if folder is None or not Path(folder).is_dir():
             folder = QFileDialog.getExistingDirectory(win, "Watch a training run folder")
         if not folder or not watch.start(folder):
             act.setChecked(False)
             return
-        if hasattr(win, "timeline_dock"):
-            win.timeline_dock.show()
-            win.timeline_dock.raise_()
+        win.timeline_dock.show()
+        win.timeline_dock.raise_()
 
     act.toggled.connect(toggled)
-    menu = win.menus.get("File")
-    if menu is not None:
-        menu.insertAction(menu.actions()[-1] if menu.actions() else None, act)
+    menu = win.menus["File"]
+    menu.insertAction(menu.actions()[-1] if menu.actions() else None, act)
     win.addAction(act)
-    win.folder_watch = watch
-    win.watch_folder_action = act
+    return watch, act

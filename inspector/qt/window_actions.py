@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
@@ -11,6 +12,18 @@ from ..core.units import UNIT_KINDS
 from .spans import add_span
 
 KS = QKeySequence.StandardKey
+
+
+@dataclass
+class WindowActions:
+    """The actions the window changes after they are made (checked state, enabled, contents)."""
+
+    recent_menu: object = None  # QMenu
+    cancel: QAction | None = None
+    units: dict[str, QAction] = field(default_factory=dict)
+    counterfactual: QAction | None = None
+    word_forms: QAction | None = None
+    ablation: dict[str, QAction] = field(default_factory=dict)
 
 
 def _act(win, menu, text, slot, shortcut=None, tip=None, checkable=False) -> QAction:
@@ -28,19 +41,22 @@ def _act(win, menu, text, slot, shortcut=None, tip=None, checkable=False) -> QAc
 
 
 def install(win) -> None:
+    """Menus and shortcuts; the actions changed later are kept in ``win.acts``."""
     mb = win.menuBar()
     for name in ("File", "Edit", "View", "Run", "Help"):
         win.menus[name] = mb.addMenu(f"&{name}")
-    _file(win)
+    acts = win.acts
+    _file(win, acts)
     _edit(win)
     _view(win)
-    _run(win)
+    _run(win, acts)
     from .shortcuts_dialog import show_shortcuts
 
     win.menus["Help"].addAction("Keyboard shortcuts", lambda: show_shortcuts(win))
+    sync_setting_actions(win)
 
 
-def _file(win) -> None:
+def _file(win, acts: WindowActions) -> None:
     _act(
         win,
         "File",
@@ -68,9 +84,8 @@ def _file(win) -> None:
     _act(
         win, "File", "Open &inputs…", lambda: _open_inputs(win), "Ctrl+Shift+I", "Open an input set"
     )
-    win.recent_menu = win.menus["File"].addMenu("Open &recent")
-    win.refresh_recent_menu = lambda: _refresh_recent(win)
-    _refresh_recent(win)
+    acts.recent_menu = win.menus["File"].addMenu("Open &recent")
+    refresh_recent(win)
     win.menus["File"].addSeparator()
     _act(
         win, "File", "&Save probe", lambda: _save_probe(win, False), KS.Save, "Save the probe file"
@@ -150,19 +165,14 @@ def _view(win) -> None:
     win.probe_dock.toggleViewAction().setShortcut("Ctrl+3")
 
 
-def _run(win) -> None:
+def _run(win, acts: WindowActions) -> None:
     _act(win, "Run", "&Run now", win.analysis.run_now, "F5", "Analyze the current input now")
     cancel = _act(
         win, "Run", "&Cancel", win.cancel_shown, "Esc", "Cancel the work the status bar shows"
     )
-    win.cancel_action = cancel
-
-    def running(*_args) -> None:  # enabled only while something runs; Esc is free otherwise
-        cancel.setEnabled(win.worker.busy())
-
-    running()
-    win.worker.started.connect(running)
-    win.worker.ended.connect(running)  # finished, failed, cancelled, superseded or discarded
+    acts.cancel = cancel
+    cancel.setEnabled(False)  # enabled only while something runs; Esc is free otherwise
+    win.worker.busy_changed.connect(cancel.setEnabled)
     _act(win, "Run", "&Previous checkpoint", lambda: win.picker.step(-1), "Ctrl+PgUp")
     _act(win, "Run", "&Next checkpoint", lambda: win.picker.step(1), "Ctrl+PgDown")
     _act(
@@ -182,7 +192,6 @@ def _run(win) -> None:
     win.menus["Run"].addSeparator()
     units = win.menus["Run"].addMenu("&Units")
     group = QActionGroup(win)
-    win.unit_actions = {}
     for i, kind in enumerate(k for k in UNIT_KINDS if k != "span"):
         act = QAction(f"{kind}s", win, checkable=True)
         act.setShortcut(f"Ctrl+Alt+{i + 1}")
@@ -191,7 +200,7 @@ def _run(win) -> None:
         group.addAction(act)
         units.addAction(act)
         win.addAction(act)
-        win.unit_actions[kind] = act
+        acts.units[kind] = act
     _act(
         win,
         "Run",
@@ -208,7 +217,7 @@ def _run(win) -> None:
         "Ctrl+Shift+M",
         "Back to word units",
     )
-    win.cf_action = _act(
+    acts.counterfactual = _act(
         win,
         "Run",
         "Counter&factual mode",
@@ -217,7 +226,7 @@ def _run(win) -> None:
         "Also ask, per unit, whether removing it changes the answer",
         checkable=True,
     )
-    win.forms_action = _act(
+    acts.word_forms = _act(
         win,
         "Run",
         "Cite &word forms",
@@ -254,21 +263,18 @@ def _run(win) -> None:
     group = QActionGroup(win)  # the mode in force is the checked one
     for act in (replace, delete):
         group.addAction(act)
-    win.ablation_actions = {"replace": replace, "delete": delete}
-    sync_setting_actions(win)
+    acts.ablation = {"replace": replace, "delete": delete}
 
 
 def sync_setting_actions(win) -> None:
     """Check the menu items of the settings in force (after a dialog, a session, a toggle)."""
-    st = win.settings
-    if st.unit in getattr(win, "unit_actions", {}):
-        win.unit_actions[st.unit].setChecked(True)
-    if st.ablation in getattr(win, "ablation_actions", {}):
-        win.ablation_actions[st.ablation].setChecked(True)
-    if hasattr(win, "cf_action"):
-        win.cf_action.setChecked(st.counterfactual)
-    if hasattr(win, "forms_action"):
-        win.forms_action.setChecked(st.word_forms)
+    st, acts = win.settings, win.acts
+    if st.unit in acts.units:
+        acts.units[st.unit].setChecked(True)
+    if st.ablation in acts.ablation:
+        acts.ablation[st.ablation].setChecked(True)
+    acts.counterfactual.setChecked(st.counterfactual)
+    acts.word_forms.setChecked(st.word_forms)
 
 
 def _mark_span(win) -> None:
@@ -375,12 +381,13 @@ def _save_probe(win, ask: bool) -> None:
         win.changed()
 
 
-def _refresh_recent(win) -> None:
-    win.recent_menu.clear()
+def refresh_recent(win) -> None:
+    menu = win.acts.recent_menu
+    menu.clear()
     for i, path in enumerate(win.prefs.recent[:10]):
-        act = win.recent_menu.addAction(f"&{(i + 1) % 10} {Path(path).name}  —  {path}")
+        act = menu.addAction(f"&{(i + 1) % 10} {Path(path).name}  —  {path}")
         act.triggered.connect(lambda _c, p=path: win.open_path(p))
-    win.recent_menu.setEnabled(bool(win.prefs.recent))
+    menu.setEnabled(bool(win.prefs.recent))
 
 
 def shortcut_help(win) -> str:

@@ -1,11 +1,13 @@
-"""One background thread that owns the models: requests carry ids, the latest of a kind wins.
+"""One background thread that owns the models; each request answers on its own handle.
 
-Ideas from superqt's thread_worker, napari's slicer and Orange's TaskState:
-jobs run on a single QThread, stop cooperatively through a TaskState, and
-every signal a job raises is first routed through the UI thread, which drops
-it unless its request is still live. Because ``submit`` and ``cancel`` run on
-the UI thread too, a superseded request can never be painted, however late
-its queued signals arrive.
+Ideas from superqt's thread_worker, napari's slicer and Orange's TaskState (docs/ARCHITECTURE.md,
+"Work and the worker"): ``submit`` returns a :class:`Handle` whose signals carry that request's
+progress, events, result or error, so no one filters a broadcast. Jobs run on a single QThread
+and stop cooperatively through a TaskState. Whatever a job raises is routed through the UI
+thread, which drops it unless its handle is still live: this is the app's one staleness check.
+Because ``start``, ``cancel`` and superseding run on the UI thread too, a superseded request can
+never be painted, however late its queued signals arrive. ``Worker(sync=True)`` runs each job
+inline on ``start`` (tests that need no thread).
 
 Long work (a timeline, a report) lets quick work (a live edit, its baseline) run
 inside it at ``TaskState.let_others_run`` points, so an edit is answered within one
@@ -47,6 +49,7 @@ class _Request:
     job: Job
     model: str | None = None  # the checkpoint it loads, when known
     task: TaskState = field(default_factory=TaskState)
+    handle: Handle | None = None
 
 
 class _Queue:
@@ -99,128 +102,178 @@ class _Thread(QThread):
                 self._owner._execute(req)
 
 
+class Handle(QObject):
+    """One request: its own signals, delivered on the UI thread only while it is live."""
+
+    started = Signal(str)  # kind
+    progress = Signal(int, int, str)  # done, total, message
+    event = Signal(str, object)  # what the job emitted: kind, payload
+    finished = Signal(object)  # the job's return value
+    failed = Signal(str, str)  # message, details
+    cancelled = Signal()
+    ended = Signal()  # left the live set, however (finished, failed, cancelled, superseded)
+
+    def __init__(self, worker: Worker, req: _Request):
+        super().__init__()  # no parent: it lives as long as its request or its caller holds it
+        self._worker, self._req = worker, req
+
+    @property
+    def kind(self) -> str:
+        return self._req.kind
+
+    def start(self) -> Handle:
+        """Queue the job (connect to the signals first); a live request of its kind is superseded."""
+        self._worker._start(self._req)
+        return self
+
+    def cancel(self) -> None:
+        """Stop it; ``cancelled`` is reported once, and nothing after it."""
+        if self._worker._drop(self._req):
+            self.cancelled.emit()
+
+    def discard(self) -> None:
+        """Stop it silently: nothing more is delivered, not even ``cancelled``."""
+        self._worker._drop(self._req)
+
+    def is_live(self) -> bool:
+        return self._worker.is_live(self)
+
+
 class Worker(QObject):
-    started = Signal(int, str)
-    progress = Signal(int, int, int, str)
-    event = Signal(int, str, object)
-    finished = Signal(int, object)
-    failed = Signal(int, str, str)
-    cancelled = Signal(int)
-    ended = Signal(int)  # a request left the live set, however (even superseded or discarded)
-    # raw signals go worker thread -> UI thread, where _route filters stale ones
+    submitted = Signal(object)  # a Handle that was started (the status bar follows each one)
+    busy_changed = Signal(bool)
+    # raw signals go worker thread -> UI thread, where _route drops those of dead handles
     _raw = Signal(int, str, object)
 
     def __init__(
-        self, pool: ModelPool | None = None, cache: ResultCache | None = None, parent=None
+        self,
+        pool: ModelPool | None = None,
+        cache: ResultCache | None = None,
+        parent=None,
+        sync: bool = False,
     ):
         super().__init__(parent)
         self.pool = pool or ModelPool()
         self.cache = cache or ResultCache()
         self._ids = count(1)
         self._live: dict[int, _Request] = {}
+        self._sync = sync
         self._raw.connect(self._route, Qt.ConnectionType.QueuedConnection)
+        self._post = self._route if sync else self._raw.emit
         self._thread = _Thread(self)
-        self._thread.start()
+        if not sync:
+            self._thread.start()
         LIVE_WORKERS.add(self)
 
     # -- UI thread API ---------------------------------------------------------
-    def submit(self, kind: str, job: Job, model: str | None = None) -> int:
-        """Queue ``job`` (which loads ``model``, if known); a live request of its kind is superseded."""
-        for old in [r for r in self._live.values() if r.kind == kind]:
-            self._drop(old)
+    def submit(self, kind: str, job: Job, model: str | None = None) -> Handle:
+        """A handle for ``job`` (which loads ``model``, if known); it runs once ``start``ed."""
         req = _Request(next(self._ids), kind, job, model)
         req.task = TaskState(
-            lambda d, t, m, rid=req.req_id: self._raw.emit(rid, "progress", (d, t, m)),
+            lambda d, t, m, rid=req.req_id: self._post(rid, "progress", (d, t, m)),
             None if kind in QUICK else self._run_quick,
         )
+        req.handle = Handle(self, req)
+        return req.handle
+
+    def _start(self, req: _Request) -> None:
+        for old in [r for r in self._live.values() if r.kind == req.kind]:
+            self._drop(old)
+        was_busy = self.busy()
         self._live[req.req_id] = req
-        self._thread.requests.put(req)
-        return req.req_id
+        self.submitted.emit(req.handle)
+        if not was_busy:
+            self.busy_changed.emit(True)
+        if self._sync:
+            self._execute(req)
+        else:
+            self._thread.requests.put(req)
 
-    def cancel(self, req_id: int | None = None) -> None:
-        """Stop one request (or all); each live one reports ``cancelled`` once."""
-        targets = list(self._live.values()) if req_id is None else [self._live.get(req_id)]
-        for req in targets:
-            if req is not None:
-                self._drop(req)
-                self.cancelled.emit(req.req_id)
-
-    def discard(self, req_id: int) -> None:
-        """Stop a request silently: nothing more is delivered for it, not even ``cancelled``."""
-        req = self._live.get(req_id)
-        if req is not None:
-            self._drop(req)
+    def cancel_all(self) -> None:
+        for req in list(self._live.values()):
+            req.handle.cancel()
 
     def busy(self) -> bool:
         return bool(self._live)
 
-    def is_live(self, req_id: int) -> bool:
-        return req_id in self._live
+    def is_live(self, handle: Handle | None) -> bool:
+        return handle is not None and self._live.get(handle._req.req_id) is handle._req
 
     def shutdown(self, timeout_ms: int = 30_000) -> None:
         """Cancel everything and join the thread, so nothing outlives the window."""
-        if not self._thread.isRunning():
-            return
         for req in list(self._live.values()):
             self._drop(req)
-        self._thread.requests.put(None)
-        if not self._thread.wait(timeout_ms):
-            log.warning("worker thread did not stop within %d ms", timeout_ms)
+        if self._thread.isRunning():
+            self._thread.requests.put(None)
+            if not self._thread.wait(timeout_ms):
+                log.warning("worker thread did not stop within %d ms", timeout_ms)
         self.pool.clear()
         self.cache.close()
 
     def running(self) -> bool:
         return self._thread.isRunning()
 
-    def _drop(self, req: _Request) -> None:
+    def _drop(self, req: _Request) -> bool:
+        """Stop ``req``; whether it was live."""
         req.task.cancel()
-        if self._live.pop(req.req_id, None) is not None:
-            self.ended.emit(req.req_id)
+        if self._live.pop(req.req_id, None) is None:
+            return False
+        self._ended(req)
+        return True
+
+    def _ended(self, req: _Request) -> None:
+        req.handle.ended.emit()
+        if not self._live:
+            self.busy_changed.emit(False)
 
     @Slot(int, str, object)
     def _route(self, req_id: int, tag: str, payload) -> None:
-        if req_id not in self._live:
-            return  # superseded or cancelled: never delivered
+        req = self._live.get(req_id)
+        if req is None:
+            return  # superseded, cancelled or discarded: never delivered
+        h = req.handle
         if tag == "started":
-            self.started.emit(req_id, payload)
+            h.started.emit(payload)
         elif tag == "progress":
-            self.progress.emit(req_id, *payload)
+            h.progress.emit(*payload)
         elif tag == "event":
-            self.event.emit(req_id, *payload)
+            h.event.emit(*payload)
         else:
-            self._live.pop(req_id, None)
-            self.ended.emit(req_id)
+            del self._live[req_id]
+            self._ended(req)
             if tag == "finished":
-                self.finished.emit(req_id, payload)
+                h.finished.emit(payload)
             elif tag == "failed":
-                self.failed.emit(req_id, *payload)
+                h.failed.emit(*payload)
             else:
-                self.cancelled.emit(req_id)
+                h.cancelled.emit()
 
     # -- worker thread ---------------------------------------------------------
     def _run_quick(self, loaded: str | None) -> None:
+        if self._sync:
+            return  # nothing waits: every job ran when it was started
         for req in self._thread.requests.take_quick(loaded):
             if not req.task.cancelled:
                 self._execute(req)
 
     def _execute(self, req: _Request) -> None:
         rid = req.req_id
-        self._raw.emit(rid, "started", req.kind)
+        self._post(rid, "started", req.kind)
 
         def emit(kind: str, payload) -> None:
             req.task.check()
-            self._raw.emit(rid, "event", (kind, payload))
+            self._post(rid, "event", (kind, payload))
 
         try:
             result = req.job(self.pool, req.task, emit)
             req.task.check()
         except Cancelled:
-            self._raw.emit(rid, "cancelled", None)
+            self._post(rid, "cancelled", None)
         except InspectorError as exc:
-            self._raw.emit(rid, "failed", (str(exc), ""))
+            self._post(rid, "failed", (str(exc), ""))
         except Exception as exc:  # noqa: BLE001 - any fault must reach the UI, not kill the thread
             log.exception("worker job %s failed", req.kind)
             line = (str(exc).strip().splitlines() or [""])[0]
-            self._raw.emit(rid, "failed", (f"{type(exc).__name__}: {line}", traceback.format_exc()))
+            self._post(rid, "failed", (f"{type(exc).__name__}: {line}", traceback.format_exc()))
         else:
-            self._raw.emit(rid, "finished", result)
+            self._post(rid, "finished", result)

@@ -1,20 +1,68 @@
-"""Jobs the worker runs: analyze one input on one checkpoint, cache first.
+"""Work the app hands to its worker, as closures ``job(pool, task, emit)``; Qt-free.
 
-Each function returns a closure ``job(pool, task, emit)`` for :meth:`Worker.submit`;
-everything here runs on the worker thread and touches no widget.
+Each function returns a job for ``qt.worker.Worker.submit`` (docs/ARCHITECTURE.md, "Work and
+the worker"). ``emit(kind, payload)`` streams a partial result to the request's own handle;
+the return value is its final result. Everything here runs on the worker thread.
 """
 
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from pathlib import Path
 
-from ..core.analysis import Analyzer
-from ..core.cache import result_key
-from ..core.checkpoints import content_hash, inspect_checkpoint
-from ..core.probe import Probe
-from ..core.results import ExampleResult, Settings
+from .analysis import Analyzer
+from .cache import result_key
+from .checkpoints import content_hash, inspect_checkpoint
+from .inputs import Example
+from .probe import Probe
+from .results import ExampleResult, Settings
+from .series import Series
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Where a timeline's analysis runs when it is spread over Ray (Preferences ▸ Ray address)."""
+
+    address: str
+    device: str = "auto"
+    trusted: tuple[str, ...] = ()
+
+
+def timeline_job(
+    series: Series,
+    probe: Probe,
+    examples: list[Example],
+    settings: Settings,
+    cache,
+    reference: str | None = None,
+    inputs_path: str | None = None,
+    cluster: Cluster | None = None,
+):
+    """A timeline (or a two-checkpoint comparison); each checkpoint streams as "checkpoint".
+
+    The series is copied now, so the user may rearrange it while the job runs.
+    """
+    series = copy.deepcopy(series)
+    examples = list(examples)
+
+    def job(pool, task, emit):
+        streamed = {"on_checkpoint": lambda c: emit("checkpoint", c), "task": task}
+        if cluster is not None:  # the cluster computes, this app caches
+            from .cluster import run_cluster_timeline
+
+            return run_cluster_timeline(
+                series, probe, examples, settings, reference=reference, cache=cache,
+                address=cluster.address, device=cluster.device, trusted=list(cluster.trusted),
+                **streamed,
+            )  # fmt: skip
+        from .timeline import run_timeline
+
+        return run_timeline(
+            series, probe, examples, settings, reference=reference, pool=pool, cache=cache,
+            inputs_path=inputs_path, **streamed,
+        )  # fmt: skip
+
+    return job
 
 
 @dataclass
@@ -99,19 +147,5 @@ def baseline_job(cache, checkpoint: str, probe: Probe, text: str, settings: Sett
             {**result.to_dict(model=checkpoint, probe=probe.name), "_model_line": line},
         )
         return result
-
-    return job
-
-
-def demo_job():
-    """Build (or reuse) the demo series; returns its root folder."""
-
-    def job(pool, task, emit):
-        from ..demo.series import build_demo
-
-        def progress(done, total, message=""):
-            task.progress(done, total, message)
-
-        return Path(build_demo(progress=progress, task=task))
 
     return job
