@@ -15,7 +15,8 @@ def open_demo(win):
     """Build the demo series in the worker (progress in the status bar), then open its 'fixed' run.
 
     Returns the request's Handle."""
-    from .demo.series import demo_job, demo_root, is_complete
+    from .demo.job import demo_job
+    from .demo.series import demo_root, is_complete
 
     if is_complete(demo_root()):
         win.status.busy(0, 0, "opening the demo series…")

@@ -54,8 +54,7 @@ def test_hover_gives_intervals_undecided_counts_and_coupling_with_its_conflict_s
 
 def test_the_timeline_draws_a_band_per_shown_curve(window):
     view = window.timeline
-    view.result = _timeline()
-    view.redraw()
+    window.state.timeline = _timeline()  # the view redraws from the state
     keys = {getattr(b, "band_key", None) for b in view.bands}
     shown = {k for k, box in view.toggles.items() if box.isChecked()}
     assert {"hit_at_1", "coupling"} <= keys <= shown

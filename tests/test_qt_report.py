@@ -45,7 +45,7 @@ def test_pdf_from_the_last_timeline(qtbot, window, folder, tmp_path):
     result = run_timeline(
         discover_series(folder / "run"), probe, [Example(t, y) for t, y in INPUTS], Settings()
     )
-    window.timeline_result = result  # what the timeline view keeps after a run
+    window.state.timeline = result  # what the timeline view keeps after a run
     out = tmp_path / "report.pdf"
     with qtbot.waitSignal(window.report_exporter.exported, timeout=30_000) as blocker:
         window.report_exporter.export_to(out)
@@ -113,10 +113,10 @@ def test_a_partial_or_other_folders_timeline_exports_with_its_caveats(
         discover_series(folder / "run"), probe, [Example(t, y) for t, y in INPUTS], Settings()
     )
     # what the timeline dock keeps when its run is cancelled after the first checkpoint
-    window.timeline_result = dataclasses.replace(
+    window.state.timeline = dataclasses.replace(
         full, checkpoints=full.checkpoints[:1], not_run=[full.checkpoints[1].name]
     )
-    window.series_path = str(tmp_path)  # the user has opened another folder since
+    window.state.series_path = str(tmp_path)  # the user has opened another folder since
     window.prefs.device = "cuda:7"  # a saved device this machine lacks: provenance records it
     out = tmp_path / "partial.json"
     with qtbot.waitSignal(window.report_exporter.exported, timeout=30_000):

@@ -97,7 +97,7 @@ def test_autosave_survives_a_crash_and_restores(qtbot, keyword_model, sentiment_
     assert b.current_checkpoint() == str(keyword_model)
     assert b.probe.source == sentiment_probe.read_text()
     assert [e.text for e in b.inputs] == ["the food was great", "our room was awful and small"]
-    assert b.current_input == 1
+    assert b.state.current_input == 1
     assert b.examples_dock.isHidden()
     assert [u.text for u, _d, _c in b.editor.painted] == edited.split()
     assert b.prediction.edit_shift is not None

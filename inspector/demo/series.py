@@ -127,15 +127,3 @@ def _build(root: Path, progress, task: TaskState, seed: int) -> float:
         torch.use_deterministic_algorithms(was_deterministic)
         torch.set_num_threads(threads)
     return time.perf_counter() - t0
-
-
-def demo_job():
-    """Build (or reuse) the demo series; returns its root folder."""
-
-    def job(pool, task, emit):
-        def progress(done, total, message=""):
-            task.progress(done, total, message)
-
-        return Path(build_demo(progress=progress, task=task))
-
-    return job
