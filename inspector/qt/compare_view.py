@@ -65,7 +65,7 @@ def explanation_html(ex: ExampleResult | None, base: colors.RGB = colors.WHITE) 
 class CompareDialog(QDialog):
     compared = Signal(object)  # the two-checkpoint TimelineResult
 
-    def __init__(self, window, timeline_view=None):
+    def __init__(self, window, timeline_view):
         super().__init__(window)
         self.setWindowTitle("Compare checkpoints A|B")
         self.win = window
@@ -78,7 +78,7 @@ class CompareDialog(QDialog):
             box.addItems(names)
         ok = [
             c.name
-            for c in getattr(getattr(timeline_view, "result", None), "checkpoints", [])
+            for c in (window.state.timeline.checkpoints if window.state.timeline else [])
             if not c.error and c.name in names
         ]
         if len(names) > 1:
@@ -127,7 +127,7 @@ class CompareDialog(QDialog):
         self.resize(900, 700)
 
     def _names(self, view) -> list[str]:
-        series = view.sync_series() if view is not None else None
+        series = view.sync_series()
         if series is not None:
             return [e.name for e in series.active()]
         return [n for n, _p in self.win.state.checkpoints]

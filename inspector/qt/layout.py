@@ -31,8 +31,7 @@ def fit_docks(win) -> None:
             width = min(SIDE_CHARS[side] * char * 2, int(win.width() * 0.22))
             win.resizeDocks(docks[side], [width] * len(docks[side]), Qt.Orientation.Horizontal)
     if docks["bottom"]:
-        view = getattr(win, "timeline", None)
-        share = BOTTOM_SHARE_RUN if getattr(view, "result", None) is not None else BOTTOM_SHARE
+        share = BOTTOM_SHARE_RUN if win.state.timeline is not None else BOTTOM_SHARE
         height = max(line * 9, int(win.height() * share))
         win.resizeDocks(docks["bottom"], [height] * len(docks["bottom"]), Qt.Orientation.Vertical)
 

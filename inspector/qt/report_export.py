@@ -154,7 +154,7 @@ class ReportExporter(QObject):
     def _device(self) -> str:
         from ..core.loading import pick_device
 
-        wanted = getattr(self.win.prefs, "device", "auto")
+        wanted = self.win.prefs.device
         try:
             return str(pick_device(wanted))
         except InspectorError:  # a device this machine lacks: record what was asked
