@@ -160,8 +160,8 @@ def test_switching_checkpoints_frees_the_previous_model_and_its_analyzer(
     import shutil
     import weakref
 
+    from inspector.core.cached import analyzer_for
     from inspector.core.loading import ModelPool
-    from inspector.qt.jobs import analyzer_for
 
     other = shutil.copytree(keyword_model, tmp_path / "other")
     probe = load_probe(sentiment_probe)
