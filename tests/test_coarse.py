@@ -7,6 +7,7 @@ import pytest
 from inspector.core import coarse
 from inspector.core.analysis import Analyzer
 from inspector.core.loading import load_checkpoint
+from inspector.core.metrics import tvd
 from inspector.core.probe import load_probe
 from inspector.core.results import ExampleResult, Settings
 
@@ -72,7 +73,7 @@ def test_estimate_spreads_the_sentence_shift_over_its_words():
     base, sentence = [0.9, 0.1], [0.3, 0.7]
     word = coarse.spread(base, sentence, 6)
     assert sum(word) == pytest.approx(1)
-    assert coarse.tvd(base, word) == pytest.approx(coarse.tvd(base, sentence) / 6)
+    assert tvd(base, word) == pytest.approx(tvd(base, sentence) / 6)
 
 
 def test_sentences_refined_largest_first_within_the_budget():

@@ -160,7 +160,7 @@ def test_switching_checkpoints_frees_the_previous_model_and_its_analyzer(
     import shutil
     import weakref
 
-    from inspector.core.jobs import analyzer_for
+    from inspector.core.cached import analyzer_for
     from inspector.core.loading import ModelPool
 
     other = shutil.copytree(keyword_model, tmp_path / "other")

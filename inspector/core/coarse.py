@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 
+from .metrics import tvd
 from .scoring import label_probs
 from .units import Unit, ablate, sentence_units, words_within
 
@@ -34,10 +35,6 @@ def applies(units: list[Unit], settings, text: str) -> bool:
     if settings.unit != "word" or len(units) < COARSE_MIN_WORDS:
         return False
     return len(sentence_units(text)) >= 2
-
-
-def tvd(p: list[float], q: list[float]) -> float:
-    return 0.5 * sum(abs(a - b) for a, b in zip(p, q, strict=True))
 
 
 def pick_sentences(deltas: list[float], costs: list[int], budget: float) -> list[int]:

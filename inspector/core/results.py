@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields, replace
 
 from .explanation import Explanation
+from .metrics import tvd
 from .units import Unit
 
 _ADDED_LATER: dict = {"coarse": False, "dtype": "auto"}
@@ -103,10 +104,7 @@ class ExampleResult:
 
     @property
     def deltas(self) -> list[float]:
-        return [
-            0.5 * sum(abs(a - b) for a, b in zip(self.probs, q, strict=True))
-            for q in self.unit_probs
-        ]
+        return [tvd(self.probs, q) for q in self.unit_probs]
 
     @property
     def signed(self) -> list[float]:

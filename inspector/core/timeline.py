@@ -15,7 +15,8 @@ from dataclasses import asdict, dataclass, field
 
 from .aggregate import CF_KEYS, checkpoint_metrics, conflicts, coupling  # noqa: F401
 from .analysis import Analyzer
-from .cache import ResultCache, result_key
+from .cache import ResultCache
+from .cached import analyse_cached
 from .checkpoints import content_hash, inspect_checkpoint
 from .digests import series_digests, text_or_file_sha256
 from .duplicates import analysed_twin, as_duplicate
@@ -175,17 +176,6 @@ class _Progress:
         self.task.progress(self.done, self.total, message)
 
 
-def _from_cache(hit: dict | None) -> ExampleResult | None:
-    """A cached result of the shape this version reads, else None (recomputed)."""
-    if hit is None:
-        return None
-    try:
-        return ExampleResult.from_dict(hit)
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-        log.warning("cached result unreadable (%s); recomputing it", exc)
-        return None
-
-
 def checkpoint_identity(entry: SeriesEntry) -> tuple[str, list[str]]:
     """The content hash that keys a checkpoint's cached results, and notes on how it was read.
 
@@ -193,11 +183,6 @@ def checkpoint_identity(entry: SeriesEntry) -> tuple[str, list[str]]:
     """
     info = inspect_checkpoint(entry.path)
     return content_hash(info), list(info.notices)
-
-
-def example_key(model_hash: str, probe: Probe, ex: Example, settings: Settings) -> str:
-    """The cache key of one input's result on one checkpoint (shared with the cluster driver)."""
-    return result_key(model_hash, probe.source, ex.text, settings.key(), ex.label)
 
 
 def _run_checkpoint(
@@ -215,27 +200,36 @@ def _run_checkpoint(
     result = CheckpointResult(entry.name, str(entry.path), entry.step, {}, [])
     result.hash, result.notes = checkpoint_identity(entry)
     analyzer = None
+
+    def loaded() -> Analyzer:
+        # one analyzer per checkpoint run, not the pool's: its precision check is measured on
+        # this run's first input, as a run on its own would
+        nonlocal analyzer
+        analyzer = analyzer or Analyzer(pool.get(entry.path), probe)
+        return analyzer
+
     # measured while training saved it (inspector.training): served like cache hits
     stored = read_stored(entry.path) if not refresh else {}
     n = len(examples)
     for i, ex in enumerate(examples):
         task.let_others_run(str(entry.path) if analyzer is not None else None)
-        key = example_key(result.hash, probe, ex, settings)
-        hit = cache.get(key) if cache is not None and not refresh else None
-        if hit is None and key in stored:
-            hit = stored[key]
-            if cache is not None:
-                cache.put(key, hit)
-        res = _from_cache(hit)
-        if res is not None:
-            result.cached += 1
-        else:
-            if analyzer is None:
-                analyzer = Analyzer(pool.get(entry.path), probe)
-            res = analyzer.analyze(ex.text, settings, task=_Quiet(task), gold=ex.label)
-            if cache is not None:
-                cache.put(key, res.to_dict())
-        result.examples.append(res)
+        got = analyse_cached(
+            pool,
+            cache,
+            str(entry.path),
+            probe,
+            ex.text,
+            settings,
+            ex.label,
+            task=_Quiet(task),
+            model_hash=result.hash,
+            analyzer=loaded,
+            refresh=refresh,
+            stored=stored,
+            describe=False,
+        )
+        result.cached += got.cache_hit
+        result.examples.append(got.result)
         progress.step(f"{entry.name}: example {i + 1}/{n}")
     result.seconds = time.perf_counter() - t0
     return result

@@ -196,7 +196,7 @@ def changes(a: CheckpointResult, b: CheckpointResult) -> list[Change]:
     """
     out = []
     for i, (ea, eb) in enumerate(zip(a.examples, b.examples, strict=False)):
-        tvd = 0.5 * sum(abs(p - q) for p, q in zip(ea.probs, eb.probs, strict=False))
+        tvd = M.tvd(ea.probs, eb.probs)
         shift = abs(max(eb.deltas, default=0.0) - max(ea.deltas, default=0.0))
         ca, cb = _cited(ea), _cited(eb)
         if ea.label == eb.label and _top(ea) == _top(eb) and ca == cb:

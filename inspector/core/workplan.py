@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 from .analysis import Analyzer
+from .cached import input_key
 from .errors import CheckpointError, InputError, InspectorError, ProbeError
 from .inputs import Example
 from .loading import ModelPool
@@ -24,7 +25,6 @@ from .timeline import (
     TimelineResult,
     _Quiet,
     checkpoint_identity,
-    example_key,
     run_timeline,
 )
 
@@ -111,12 +111,11 @@ class WorkPlan:
         for x, res in zip(chunk.items, reply["results"], strict=False):
             self.add((chunk.entry, x), res)
             if cache is not None:
-                cache.put(
-                    example_key(
-                        self.hashes[entry.name], self.probe, self.examples[x], self.settings
-                    ),
-                    res,
+                ex = self.examples[x]
+                key = input_key(
+                    self.hashes[entry.name], self.probe, ex.text, self.settings, ex.label
                 )
+                cache.put(key, res)
         self.seconds[entry.name] = self.seconds.get(entry.name, 0.0) + reply["seconds"]
         if reply.get("error") and entry.name not in self.errors:
             self.errors[entry.name] = reply["error"]
@@ -160,7 +159,8 @@ def plan_work(
         name = entries[e].name
         if cache is None or refresh or name in plan.errors:
             continue
-        hit = cache.get(example_key(plan.hashes[name], probe, examples[x], settings))
+        ex = examples[x]
+        hit = cache.get(input_key(plan.hashes[name], probe, ex.text, settings, ex.label))
         if hit is not None:
             plan.add((e, x), hit)
             plan.cached[name] += 1

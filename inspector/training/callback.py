@@ -18,8 +18,7 @@ from pathlib import Path
 
 from transformers import Trainer, TrainerCallback
 
-from ..core.cache import result_key
-from ..core.checkpoints import content_hash, inspect_checkpoint
+from ..core.cached import checkpoint_hash, input_key
 from ..core.errors import InputError, InspectorError
 from ..core.results import ExampleResult, Settings
 from ..core.stored import STORED_NAME, read_stored, write_stored
@@ -99,7 +98,7 @@ class CouplingCallback(TrainerCallback):
         stored = read_stored(folder)
         digest = _stored_hash(folder)
         keys = [
-            result_key(digest or "", self.probe.source, ex.text, self.settings.key(), ex.label)
+            input_key(digest or "", self.probe, ex.text, self.settings, ex.label)
             for ex in self.inputs
         ]
         if digest and all(k in stored for k in keys):
@@ -189,14 +188,12 @@ class CouplingCallback(TrainerCallback):
         t0 = time.perf_counter()
         _step, results, metrics = self.last
         try:
-            digest = content_hash(inspect_checkpoint(folder))
+            digest = checkpoint_hash(folder)
         except (InspectorError, OSError) as exc:
             log.warning("inspector: %s: results not stored (%s)", folder, exc)
             return
         keyed = {
-            result_key(
-                digest, self.probe.source, ex.text, self.settings.key(), ex.label
-            ): r.to_dict()
+            input_key(digest, self.probe, ex.text, self.settings, ex.label): r.to_dict()
             for ex, r in zip(self.inputs, results, strict=True)
         }
         about = {"step": step, "hash": digest, "reference_step": self.reference_step}
