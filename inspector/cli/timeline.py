@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import sys
 
-from .adapters import use_cli_base
-from .cache import ResultCache
-from .errors import CheckpointError, InputError
-from .inputs import Example, load_inputs
-from .loading import ModelPool
-from .probe import Probe, load_probe
-from .results import Settings
-from .series import discover_series
-from .stats import SEED, fmt_interval
-from .tasks import TaskState
-from .timeline import TimelineResult, run_timeline
+from ..core.adapters import use_cli_base
+from ..core.cache import ResultCache
+from ..core.errors import CheckpointError, InputError
+from ..core.inputs import Example, load_inputs
+from ..core.loading import ModelPool
+from ..core.probe import Probe, load_probe
+from ..core.results import Settings
+from ..core.series import discover_series
+from ..core.stats import SEED, fmt_interval
+from ..core.tasks import TaskState
+from ..core.timeline import TimelineResult, run_timeline
 
 
 def _f(v, fmt: str = ".2f") -> str:
@@ -117,7 +117,7 @@ def timeline_from_args(
     workers, address = getattr(args, "workers", None), getattr(args, "ray_address", None)
     try:
         if workers or address:
-            from .cluster import run_cluster_timeline
+            from ..core.cluster import run_cluster_timeline
 
             result = run_cluster_timeline(
                 series,
@@ -228,7 +228,7 @@ def run_cli_timeline(args, settings: Settings, progress, write_json) -> int:
 
 def run_cli_shard(args, settings: Settings, progress, write_json) -> int:
     """``timeline --shard i/N --json PART``: one block of the (checkpoint × input) units."""
-    from .shards import parse_shard, run_shard
+    from ..core.shards import parse_shard, run_shard
 
     shard = parse_shard(args.shard)
     if not args.json:
@@ -273,7 +273,7 @@ def run_cli_shard(args, settings: Settings, progress, write_json) -> int:
 
 def run_cli_merge(args, progress, write_json) -> int:
     """``inspector merge PARTS... --json OUT``: the timeline the shards make together."""
-    from .shards import merge_parts
+    from ..core.shards import merge_parts
 
     result = merge_parts(args.parts, task=TaskState(progress))
     if all(c.error for c in result.checkpoints):

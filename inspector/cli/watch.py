@@ -11,8 +11,8 @@ from ..core.inputs import load_inputs
 from ..core.loading import ModelPool
 from ..core.probe import load_probe
 from ..core.tasks import TaskState
-from ..core.timeline_cli import table_rows
-from .watch import RunWatcher
+from ..training.watch import RunWatcher
+from .timeline import table_rows
 
 
 def _rows(watcher: RunWatcher, names: set[str]) -> tuple[list[str], list[str]]:

@@ -7,9 +7,9 @@ from pathlib import Path
 from ..core.errors import InputError
 from ..core.loading import pick_device
 from ..core.results import Settings
-from ..core.timeline_cli import timeline_from_args
-from .model import Report, build_report, collect_provenance
-from .write import SUFFIXES, read_report, write_report
+from ..reports.model import Report, build_report, collect_provenance
+from ..reports.write import SUFFIXES, read_report, write_report
+from .timeline import timeline_from_args
 
 
 def _check_out(out: str) -> None:

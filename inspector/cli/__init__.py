@@ -12,14 +12,14 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from . import __version__
-from .core.errors import InputError, InspectorError
+from .. import __version__
+from ..core.errors import InputError, InspectorError
 
 log = logging.getLogger("inspector")
 
 
 def _write_json(obj, dest: str) -> None:
-    from .core import safeio
+    from ..core import safeio
 
     # NaN/Infinity are not JSON: they are written as null (the checkpoint is marked non-finite)
     text = safeio.dumps(obj, indent=2, ensure_ascii=False)
@@ -48,7 +48,7 @@ def _check_argv_utf8(argv: list[str]) -> None:
 
 
 def _read_stdin() -> str:
-    from .core.safeio import decode_utf8
+    from ..core.safeio import decode_utf8
 
     return decode_utf8(sys.stdin.buffer.read(), "<stdin>")
 
@@ -84,7 +84,7 @@ def _seconds(value: str) -> float:
 
 
 def _settings(args):
-    from .core.results import Settings
+    from ..core.results import Settings
 
     if args.seed != 0 and not args.sample:
         print("note: --seed matters only with --sample (explanations are greedy)", file=sys.stderr)
@@ -138,7 +138,7 @@ def print_example(d: dict, out=None) -> None:
         print(f"explanation: {d['explanation']['text']!r}", file=out)
     _print_counterfactual(d, out)
     m = d.get("metrics", {})
-    from .core.analysis import (
+    from ..core.analysis import (
         CHANCE_METRICS,
         COUNTERFACTUAL_METRICS,
         EXPLANATION_METRICS,
@@ -187,15 +187,15 @@ def _print_counterfactual(d: dict, out) -> None:
 
 
 def cmd_analyze(args) -> int:
-    from .core.analysis import Analyzer
-    from .core.loading import load_checkpoint
-    from .core.probe import load_probe
+    from ..core.analysis import Analyzer
+    from ..core.loading import load_checkpoint
+    from ..core.probe import load_probe
 
     probe = load_probe(args.probe)
     text = args.input
     if text is None:
         text = _read_stdin()
-    from .core.adapters import use_cli_base
+    from ..core.adapters import use_cli_base
 
     use_cli_base(args.model, args.base)
     lm = load_checkpoint(args.model, device=args.device, dtype=args.dtype)
@@ -215,7 +215,7 @@ def cmd_analyze(args) -> int:
 
 def _analyze_digests(info, probe) -> dict:
     """Full SHA-256 of the weights (and an adapter's base) and of the probe (digests.py)."""
-    from .core.digests import text_or_file_sha256, weights_sha256
+    from ..core.digests import text_or_file_sha256, weights_sha256
 
     model = {"path": str(info.path), "sha256": weights_sha256(info)}
     if info.base is not None:
@@ -227,8 +227,8 @@ def _analyze_digests(info, probe) -> dict:
 
 
 def cmd_demo(args) -> int:
-    from .demo.series import build_demo
-    from .demo.story import story_report
+    from ..demo.series import build_demo
+    from ..demo.story import story_report
 
     folder = build_demo(args.out, rebuild=args.rebuild, progress=_stderr_progress)
     print(folder)
@@ -238,12 +238,12 @@ def cmd_demo(args) -> int:
 
 
 def cmd_timeline(args) -> int:
-    from .core.timeline_cli import run_cli_timeline
+    from .timeline import run_cli_timeline
 
     if args.watch:
         if args.series:
             raise InputError("give --series or --watch, not both")
-        from .training.watch_cli import run_cli_watch
+        from .watch import run_cli_watch
 
         return run_cli_watch(args, _settings(args), _stderr_progress, _write_json)
     if not args.series:
@@ -253,13 +253,13 @@ def cmd_timeline(args) -> int:
 
 
 def cmd_merge(args) -> int:
-    from .core.timeline_cli import run_cli_merge
+    from .timeline import run_cli_merge
 
     return run_cli_merge(args, _stderr_progress, _write_json)
 
 
 def cmd_report(args) -> int:
-    from .reports.cli import run_cli_report
+    from .report import run_cli_report
 
     if args.from_:
         defaults = vars(parser().parse_args(["report", "--out", args.out]))
@@ -277,10 +277,10 @@ def cmd_report(args) -> int:
 
 
 def cmd_gui(args) -> int:
-    from .app import main as gui_main
+    from ..app import main as gui_main
 
     if getattr(args, "base", None) and getattr(args, "path", None):
-        from .core.adapters import use_cli_base
+        from ..core.adapters import use_cli_base
 
         use_cli_base(args.path, args.base)  # adapters under PATH apply to this base
 
@@ -352,7 +352,7 @@ def _add_analysis_options(p) -> None:
         help="an explanation cites a unit also by an inflected form (refunds, refunded for"
         " refund); on by default",
     )
-    from .core.results import DEFAULT_TAU
+    from ..core.results import DEFAULT_TAU
 
     p.add_argument(
         "--tau",
