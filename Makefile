@@ -55,8 +55,10 @@ run: $(STAMP) qt-deps
 	$(VENV)/bin/inspector
 
 # Tests run offscreen; the xcb libraries are only for the test that opens a real window under Xvfb.
+# lint-imports checks the layer contracts in pyproject.toml first: a broken one fails the target.
 test: $(TEST_STAMP)
 	@$(PY) -m inspector.sysdeps --install offscreen xcb || echo "note: the Xvfb window test will be skipped"
+	$(VENV)/bin/lint-imports --no-cache
 	HF_HUB_OFFLINE=1 QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 lint: $(TEST_STAMP)

@@ -1,8 +1,8 @@
 """A SmolLM2-135M-class checkpoint built locally: the config by hand, random weights, own tokenizer.
 
-Random weights cost the same per forward as trained ones (DESIGN.md §5); the tokenizer is a
-byte-level BPE trained on a generated corpus with a ChatML template, so the prompt has the
-shape and length of a real chat prompt. Nothing is downloaded.
+Random weights cost the same per forward as trained ones (the same shapes, the same matmuls);
+the tokenizer is a byte-level BPE trained on a generated corpus with a ChatML template, so the
+prompt has the shape and length of a real chat prompt. Nothing is downloaded.
 """
 
 from __future__ import annotations

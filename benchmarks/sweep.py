@@ -1,4 +1,4 @@
-"""Time a full sweep three ways in one process: naive loop, Captum, Inspector (issue 8, DESIGN.md §5).
+"""Time a full sweep three ways in one process: naive loop, Captum, Inspector (issue 8).
 
     .venv/bin/python benchmarks/sweep.py [--repeats 3] [--threads 2] [--device cuda|cpu]
 

@@ -1,4 +1,4 @@
-"""Series discovery on folder trees laid out like real training runs (DESIGN.md §2)."""
+"""Series discovery on folder trees laid out like real training runs."""
 
 import json
 import shutil

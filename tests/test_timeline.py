@@ -287,7 +287,7 @@ def test_cli_timeline_json_and_table(series_dir, sentiment_probe, inputs_file, t
     assert first["metrics"]["accuracy"] == 1.0
     ex = first["examples"][0]
     assert "model" not in ex and ex["input"] == "the food was great"
-    assert ex["probe"] == "tiny sentiment"  # an analyze object without "model" (DESIGN §7)
+    assert ex["probe"] == "tiny sentiment"  # an analyze object without "model"
     assert {"prediction", "units", "explanation", "metrics"} <= set(ex)
     broken = d["checkpoints"][2]
     assert "error" in broken and broken["examples"] == []

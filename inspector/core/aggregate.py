@@ -1,4 +1,4 @@
-"""Per-checkpoint figures over the input set (DESIGN.md §3, §3b), each with n and an interval.
+"""Per-checkpoint figures over the input set (docs/METRICS.md), each with n and an interval.
 
 An input whose largest Δ is below the decisive threshold τ is *undecided*: its "top unit" is
 noise, so it gets no Hit@1 and never enters the conflict set. Means come with a bootstrap
@@ -42,7 +42,7 @@ def conflicts(
 def coupling(
     examples: list[ExampleResult], reference: list[ExampleResult] | None, tau: float = 0.0
 ) -> dict:
-    """Coupling of explanations to behaviour against a reference checkpoint (DESIGN.md §3).
+    """Coupling of explanations to behaviour against a reference checkpoint (docs/METRICS.md).
 
     The conflict set C_t holds the decided examples whose top-Δ unit differs between the
     reference and this checkpoint. An argmax-label change alone does not enter C_t: with the

@@ -357,7 +357,7 @@ class Analyzer:
         }
         if result.gold is not None:
             out["correct"] = 1.0 if result.label == result.gold else 0.0
-        # stable keys (DESIGN §7): null when there is no explanation
+        # stable keys (scripts read the JSON): null when there is no explanation
         out.update(dict.fromkeys((*EXPLANATION_METRICS, *CHANCE_METRICS, *GROUP_METRICS)))
         k = result.predicted
         filler = settings.filler_or_none

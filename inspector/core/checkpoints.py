@@ -1,4 +1,4 @@
-"""Recognise and validate checkpoints before anything is loaded (DESIGN.md §2, §4).
+"""Recognise and validate checkpoints before anything is loaded.
 
 Everything here reads file headers only: it is cheap, and it never executes code.
 """

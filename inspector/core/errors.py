@@ -1,6 +1,7 @@
 """User-facing errors: each carries one line that names the problem.
 
-The CLI maps them to exit codes (DESIGN.md §7); the app shows them non-modally.
+The CLI maps them to exit codes (2 bad input, 3 a checkpoint that cannot be loaded); the app
+shows them non-modally.
 """
 
 

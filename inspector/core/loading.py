@@ -1,4 +1,7 @@
-"""Load checkpoints safely and keep a small LRU of resident models (DESIGN.md §4)."""
+"""Load checkpoints safely and keep a small LRU of resident models.
+
+Who owns the loaded models: docs/ARCHITECTURE.md, "Work and the worker".
+"""
 
 from __future__ import annotations
 

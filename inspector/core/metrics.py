@@ -1,4 +1,4 @@
-"""The measurements of DESIGN.md §3, as plain functions over numbers."""
+"""The measurements of docs/METRICS.md, as plain functions over numbers."""
 
 from __future__ import annotations
 

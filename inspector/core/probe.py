@@ -1,4 +1,4 @@
-"""Probe files: what to ask the model and how to read its answer (DESIGN.md §2)."""
+"""Probe files: what to ask the model and how to read its answer."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Analysis settings and results, with the JSON of DESIGN.md §7."""
+"""Analysis settings and results, with their JSON (``inspector analyze --json``, stable keys)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Label scoring by next-token log-probabilities (DESIGN.md §2).
+"""Label scoring by next-token log-probabilities.
 
 p(label | x) = softmax over labels of logsumexp over the label's verbalizers of
 sum of the verbalizer's token log-probs. Never free generation.

@@ -1,4 +1,4 @@
-"""A training run as an ordered list of checkpoints, discovered from a folder (DESIGN.md §2).
+"""A training run as an ordered list of checkpoints, discovered from a folder.
 
 Discovery reads file headers only (``inspect_checkpoint``): nothing is loaded or executed.
 Anything in the folder that is not a usable checkpoint (optimizer files, logs, ``runs/``,

@@ -1,6 +1,6 @@
 """Intervals for per-checkpoint means: a seeded percentile bootstrap over inputs.
 
-Every mean a researcher reads carries n and a 95 % interval (DESIGN.md §3b). The bootstrap
+Every mean a researcher reads carries n and a 95 % interval (docs/METRICS.md). The bootstrap
 resamples inputs with replacement; the seed is fixed and recorded so the same numbers give the
 same interval on every machine.
 """

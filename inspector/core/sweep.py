@@ -1,4 +1,4 @@
-"""The fast sweep: many variants of one prompt scored with one shared KV prefix (DESIGN.md §5).
+"""The fast sweep: many variants of one prompt scored with one shared KV prefix.
 
 The baseline prompt runs once with a KV cache. Every variant shares the baseline's
 tokens up to its first changed token ``f``; only its tail is computed. Tails of many

@@ -1,9 +1,9 @@
 """Timeline: the same inputs through every checkpoint of a run, and how explanations follow.
 
-Every checkpoint sees the identical input set, unit segmentation and ablation settings
-(DESIGN.md §3 pitfalls). Each example result goes through the result cache keyed by the
-checkpoint's content hash, so a rerun is instant, adding a checkpoint computes only that
-one, and a cancelled run resumes where it stopped.
+Every checkpoint sees the identical input set, unit segmentation and ablation settings, so a
+change along the timeline is the model's, not the settings'. Each example result goes through
+the result cache keyed by the checkpoint's content hash, so a rerun is instant, adding a
+checkpoint computes only that one, and a cancelled run resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class CheckpointResult:
             "path": self.path,
             "step": self.step,
             "metrics": self.metrics,
-            # one analyze object per input, without "model" (DESIGN.md §7)
+            # one analyze object per input, without "model" (the checkpoint names it)
             "examples": [ex.to_dict(probe=probe) for ex in self.examples],
         }
         if self.error is not None:
@@ -106,7 +106,10 @@ class TimelineResult:
         raise KeyError(name)
 
     def to_dict(self) -> dict:
-        """The ``timeline`` JSON of DESIGN.md §7, plus what it takes to reproduce it."""
+        """The ``timeline`` JSON, plus what it takes to reproduce it.
+
+        docs/ARCHITECTURE.md, "The path of a timeline", follows it from the options to this dict.
+        """
         return {
             "series": self.series,
             "reference": self.reference,

@@ -1,4 +1,4 @@
-"""Units: the pieces of the input that are edited and ablated (DESIGN.md §2).
+"""Units: the pieces of the input that are edited and ablated (word, phrase, sentence, token).
 
 Offsets are character offsets into the input text, never into the template.
 """

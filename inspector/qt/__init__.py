@@ -1,1 +1,1 @@
-"""The desktop app: a thin Qt view over inspector.core (DESIGN.md §4)."""
+"""The desktop app: a thin Qt view over inspector.core (docs/ARCHITECTURE.md, "Layers")."""

@@ -1,4 +1,6 @@
-"""The report model: a timeline's JSON (DESIGN.md §7) plus everything needed to reproduce it.
+"""The report model: a timeline's JSON plus everything needed to reproduce it.
+
+Where it sits between the run and the files: docs/ARCHITECTURE.md, "The path of a report".
 
 Built from the timeline *dict*, not from live objects, so a report re-created from its own
 JSON (``inspector report --from``) is the same report, byte for byte.

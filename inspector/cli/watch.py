@@ -11,8 +11,9 @@ from ..core.inputs import load_inputs
 from ..core.loading import ModelPool
 from ..core.probe import load_probe
 from ..core.tasks import TaskState
-from ..core.timeline_cli import table_rows
-from .watch import RunWatcher
+from ..training.watch import RunWatcher
+from .printing import table_rows
+from .terminal import stderr_progress, table_out, write_json
 
 
 def _rows(watcher: RunWatcher, names: set[str]) -> tuple[list[str], list[str]]:
@@ -28,7 +29,7 @@ def _rows(watcher: RunWatcher, names: set[str]) -> tuple[list[str], list[str]]:
     return head, picked
 
 
-def run_cli_watch(args, settings, progress, write_json) -> int:
+def run_cli_watch(args, settings) -> int:
     if args.poll <= 0 or (args.watch_timeout is not None and args.watch_timeout <= 0):
         raise InputError("--poll and --watch-timeout take a number of seconds above 0")
     probe = load_probe(args.probe)
@@ -44,7 +45,7 @@ def run_cli_watch(args, settings, progress, write_json) -> int:
         cache=cache,
         refresh=args.no_cache,
     )
-    out = sys.stderr if args.json == "-" else sys.stdout
+    out = table_out(args.json)
     # --watch-timeout counts quiet time: the watch ends that long after the last new checkpoint
     idle = args.watch_timeout
     deadline = time.monotonic() + idle if idle else None
@@ -56,7 +57,7 @@ def run_cli_watch(args, settings, progress, write_json) -> int:
     header_shown = False
     try:
         while True:
-            new = watcher.poll(TaskState(progress))
+            new = watcher.poll(TaskState(stderr_progress))
             if new:
                 head, rows = _rows(watcher, {c.name for c in new})
                 if not header_shown:

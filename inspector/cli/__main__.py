@@ -1,0 +1,7 @@
+"""``python -m inspector.cli``: the same command as ``inspector``."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
