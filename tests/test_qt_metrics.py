@@ -55,8 +55,8 @@ def test_hover_gives_intervals_undecided_counts_and_coupling_with_its_conflict_s
 def test_the_timeline_draws_a_band_per_shown_curve(window):
     view = window.timeline
     window.state.timeline = _timeline()  # the view redraws from the state
-    keys = {getattr(b, "band_key", None) for b in view.bands}
+    keys = {getattr(b, "band_key", None) for b in view.plot.bands}
     shown = {k for k, box in view.toggles.items() if box.isChecked()}
     assert {"hit_at_1", "coupling"} <= keys <= shown
     view.toggles["hit_at_1"].setChecked(False)  # redraws without its band
-    assert "hit_at_1" not in {getattr(b, "band_key", None) for b in view.bands}
+    assert "hit_at_1" not in {getattr(b, "band_key", None) for b in view.plot.bands}

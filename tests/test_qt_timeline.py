@@ -87,9 +87,12 @@ def test_plot_series_of_a_real_timeline(run_dir):
 def test_dock_draws_one_point_per_checkpoint_and_clicking_opens_it(qtbot, window):
     view, streamed = _run_dock(qtbot, window)
     assert streamed == ["phase1/checkpoint-100", "phase2/checkpoint-200", "phase2/checkpoint-300"]
-    acc = view.curves["accuracy"]
+    acc = view.plot.curves["accuracy"]
     assert len(acc.xData) == 2 and list(acc.xData) == [100.0, 200.0]
-    assert len(view.failed_marks.points()) == 1 and view.failed_marks.points()[0].pos().x() == 300.0
+    assert (
+        len(view.plot.failed_marks.points()) == 1
+        and view.plot.failed_marks.points()[0].pos().x() == 300.0
+    )
     assert "done" in view.info.text() and "checkpoint-300" in view.info.text()
 
     point = acc.scatter.points()[0]
@@ -262,5 +265,5 @@ def test_opening_another_series_clears_the_old_timeline(qtbot, window, run_dir, 
     other = shutil.copytree(run_dir, tmp_path / "other")
     assert window.open_path(other)
     # the curves of the old run no longer stand for the open series
-    assert view.result is None and view.curves == {}
+    assert view.result is None and view.plot.curves == {}
     assert view.stack.currentWidget() is view.empty

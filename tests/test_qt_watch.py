@@ -41,7 +41,7 @@ def test_watch_folder_grows_the_timeline_as_checkpoints_are_saved(
     qtbot.waitUntil(lambda: len(view.result.checkpoints) == 2, timeout=WAIT)
     assert [c.step for c in view.result.checkpoints] == [100, 200]
     assert view.result.reference == "checkpoint-100"
-    assert len(view.plotted.xs) == 2  # the curves were redrawn with the new point
+    assert len(view.plot.plotted.xs) == 2  # the curves were redrawn with the new point
 
     act = window.watch_folder_action
     act.blockSignals(True)

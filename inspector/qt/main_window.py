@@ -23,12 +23,11 @@ from PySide6.QtWidgets import (
 
 from ..core.analysis import torch_threads
 from ..core.cache import ResultCache
-from ..core.errors import InspectorError
 from ..core.example_rows import rows_at
-from ..core.inputs import Example, load_inputs
+from ..core.inputs import Example
 from ..core.loading import ModelPool
 from ..core.prefs import Preferences
-from ..core.probe import Probe, load_probe
+from ..core.probe import Probe
 from ..core.results import ExampleResult, Settings
 from ..core.state import SessionState
 from . import (
@@ -255,14 +254,7 @@ class MainWindow(QMainWindow):
     def set_probe(self, probe: Probe) -> None:
         if self.banner.isVisible() and self.banner.label.text().startswith("No probe yet"):
             self.banner.hide()
-        foreign = sorted({e.label for e in self.inputs if e.label} - set(probe.label_names))
-        if foreign:
-            self.show_message(
-                f"{self.state.inputs_path or 'the inputs'}: gold labels {', '.join(foreign)} are not"
-                f" labels of this probe ({', '.join(probe.label_names)}); accuracy counts them"
-                " as wrong",
-                "warning",
-            )
+        opening.warn_foreign_labels(self, probe)
         if self.probe_editor.text() != probe.source:
             self.probe_editor.load(probe.source, probe.path)
         if probe == self.state.probe:
@@ -270,26 +262,14 @@ class MainWindow(QMainWindow):
         self.state.probe = probe
 
     def open_probe(self, path) -> None:
-        try:
-            probe = load_probe(path)
-        except InspectorError as exc:
-            self._show_analysis_error(str(exc))
-            return
-        self.probe_editor.load(probe.source, probe.path)
-        self.set_probe(probe)
+        opening.open_probe(self, path)
 
     def set_settings(self, settings: Settings) -> None:
         self.state.settings = settings
         window_actions.sync_setting_actions(self)  # a cancelled dialog leaves them as they were
 
     def open_inputs(self, path) -> None:
-        try:
-            examples = load_inputs(path, self.probe.label_names if self.probe else None)
-        except InspectorError as exc:
-            self.show_message(str(exc), "error")
-            return
-        self.state.inputs_path = str(path)
-        self.set_inputs(examples)
+        opening.open_inputs(self, path)
 
     def set_inputs(self, examples: list[Example], current: int | None = None) -> None:
         self.state.inputs = list(examples)
@@ -444,15 +424,7 @@ class MainWindow(QMainWindow):
             e.acceptProposedAction()
 
     def dropEvent(self, e):  # noqa: N802 - Qt's name
-        """Probe files open as the probe, input sets as inputs, anything else as a model."""
-        paths = [Path(u.toLocalFile()) for u in e.mimeData().urls() if u.isLocalFile()]
-        for path in sorted(
-            paths, key=lambda q: q.suffix.lower() not in (".toml", ".jsonl", ".txt")
-        ):
-            if path.suffix.lower() == ".toml":
-                self.open_probe(path)
-            elif path.suffix.lower() in (".jsonl", ".txt"):
-                self.open_inputs(path)
-            else:
-                self.open_path(path)
+        opening.open_dropped(
+            self, [Path(u.toLocalFile()) for u in e.mimeData().urls() if u.isLocalFile()]
+        )
         e.acceptProposedAction()

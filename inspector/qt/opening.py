@@ -6,6 +6,8 @@ from pathlib import Path
 
 from ..core.checkpoints import inspect_checkpoint
 from ..core.errors import InspectorError
+from ..core.inputs import load_inputs
+from ..core.probe import Probe, load_probe
 
 PROBE_NAMES = ("probe.toml",)
 INPUT_NAMES = ("inputs.jsonl", "inputs.txt")
@@ -123,3 +125,48 @@ def remember(win, path: str) -> None:
     from .window_actions import refresh_recent
 
     refresh_recent(win)
+
+
+def open_probe(win, path) -> None:
+    try:
+        probe = load_probe(path)
+    except InspectorError as exc:
+        win._show_analysis_error(str(exc))  # the next good analysis settles it
+        return
+    win.probe_editor.load(probe.source, probe.path)
+    win.set_probe(probe)
+
+
+def open_inputs(win, path) -> None:
+    probe = win.state.probe
+    try:
+        examples = load_inputs(path, probe.label_names if probe else None)
+    except InspectorError as exc:
+        win.show_message(str(exc), "error")
+        return
+    win.state.inputs_path = str(path)
+    win.set_inputs(examples)
+
+
+def warn_foreign_labels(win, probe: Probe) -> None:
+    """Gold labels the probe does not have would count as wrong answers: say so once, now."""
+    st = win.state
+    foreign = sorted({e.label for e in st.inputs if e.label} - set(probe.label_names))
+    if foreign:
+        win.show_message(
+            f"{st.inputs_path or 'the inputs'}: gold labels {', '.join(foreign)} are not"
+            f" labels of this probe ({', '.join(probe.label_names)}); accuracy counts them"
+            " as wrong",
+            "warning",
+        )
+
+
+def open_dropped(win, paths: list[Path]) -> None:
+    """Probe files open as the probe, input sets as inputs, anything else as a model."""
+    for path in sorted(paths, key=lambda q: q.suffix.lower() not in (".toml", ".jsonl", ".txt")):
+        if path.suffix.lower() == ".toml":
+            open_probe(win, path)
+        elif path.suffix.lower() in (".jsonl", ".txt"):
+            open_inputs(win, path)
+        else:
+            win.open_path(path)

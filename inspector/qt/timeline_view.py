@@ -10,9 +10,8 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPalette, QPixmap
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,18 +31,11 @@ from ..core.jobs import Cluster, timeline_job
 from ..core.metrics import METRIC_HELP
 from ..core.series import Series, SeriesEntry
 from ..core.timeline import TimelineResult
-from ..core.timeline_plot import CURVES, hover_text, plot_series
+from ..core.timeline_plot import CURVES, hover_text
 from .checkpoint_list import CheckpointList
 from .heat_strip import HeatStrip
-from .timeline_bands import draw_bands
+from .metric_plot import COLORS, MetricPlot, plot_background, swatch
 
-COLORS = {
-    "hit_at_1": (30, 110, 220),
-    "coupling": (200, 40, 40),
-    "accuracy": (40, 150, 60),
-    "cited_mass": (150, 90, 200),
-    "cct": (230, 140, 20),
-}
 SHOWN = ("hit_at_1", "coupling", "accuracy")
 KIND = "timeline"
 EMPTY = (
@@ -52,18 +44,6 @@ EMPTY = (
     "one row per example below.</p><p>Untick or reorder checkpoints on the left first if you "
     "like.</p>"
 )
-
-
-def plot_background(widget: QWidget) -> QColor:
-    """Plots take the desktop theme's base colour, never a hard-coded white."""
-    return widget.palette().color(QPalette.ColorRole.Base)
-
-
-def swatch(color: tuple[int, int, int], size: int) -> QIcon:
-    """A filled square in a curve's colour: the toggle row is the plot's legend."""
-    pix = QPixmap(size, size)
-    pix.fill(QColor(*color))
-    return QIcon(pix)
 
 
 class TimelineView(QWidget):
@@ -143,21 +123,9 @@ class TimelineView(QWidget):
         ud.addWidget(down)
         sl.addLayout(ud)
 
-        self.plot = pg.PlotWidget(background=plot_background(self))
-        self.plot.setMenuEnabled(False)
-        self.plot.setLabel("left", "metric")
-        self.plot.setYRange(-1, 1)
+        self.plot = MetricPlot(plot_background(self))
         self.plot.scene().sigMouseMoved.connect(self._on_hover)
-        self.curves: dict[str, pg.PlotDataItem] = {}
-        self.failed_marks = pg.ScatterPlotItem(
-            symbol="x", size=14, pen=pg.mkPen(200, 0, 0, width=2)
-        )
-        self.failed_marks.setToolTip("checkpoint could not be analysed")
-        # core.degenerate: one label for every input, or accuracy at chance
-        self.degenerate_marks = pg.ScatterPlotItem(
-            symbol="t", size=13, pen=pg.mkPen(180, 90, 0, width=2), brush=pg.mkBrush(255, 170, 0)
-        )
-        self.degenerate_marks.setToolTip("degenerate checkpoint: hover for why")
+        self.plot.point_clicked.connect(self.open_point)
 
         self.heat = HeatStrip()
         self.heat.cell_clicked.connect(self.open_cell)
@@ -351,54 +319,12 @@ class TimelineView(QWidget):
 
     # -- drawing ----------------------------------------------------------------------
     def redraw(self) -> None:
-        self.plot.clear()
-        self.curves = {}
-        self.plotted = None
         empty = self.result is None or not self.result.checkpoints
         if self.stack.currentIndex() != (0 if empty else 1):
             self._show_plots(not empty)
-        if empty:
-            self.heat.draw(None)
-            return
-        ps = self.plotted = plot_series(self.result)
-        self.plot.setLabel("bottom", "training step" if ps.x_is_step else "checkpoint")
-        for x, phase in ps.boundaries:
-            line = pg.InfiniteLine(
-                pos=x,
-                angle=90,
-                pen=pg.mkPen(120, 120, 120, style=Qt.PenStyle.DashLine),
-                label=phase or "/",
-                labelOpts={"position": 0.95, "color": (90, 90, 90)},
-            )
-            self.plot.addItem(line)
-        for key, box in self.toggles.items():
-            if not box.isChecked():
-                continue
-            xs, ys, idx = ps.points(key)
-            item = pg.PlotDataItem(
-                xs,
-                ys,
-                pen=pg.mkPen(*COLORS[key], width=2),
-                symbol="o",
-                symbolSize=9,
-                symbolBrush=pg.mkBrush(*COLORS[key]),
-                name=CURVES[key],
-            )
-            item.setData(xs, ys, data=idx)
-            item.sigPointsClicked.connect(self._on_points_clicked)
-            self.plot.addItem(item)
-            self.curves[key] = item
         shown = [k for k, box in self.toggles.items() if box.isChecked()]
-        self.bands = draw_bands(self.plot, ps, shown, COLORS)  # 95 % intervals (timeline_bands)
-        self.failed_marks.setData(
-            [ps.xs[i] for i in ps.failed], [0.0] * len(ps.failed), data=ps.failed
-        )
-        self.plot.addItem(self.failed_marks)
-        self.degenerate_marks.setData(
-            [ps.xs[i] for i in ps.degenerate], [-0.9] * len(ps.degenerate), data=ps.degenerate
-        )
-        self.plot.addItem(self.degenerate_marks)
-        self.heat.draw(self.result)
+        self.plot.draw(None if empty else self.result, shown)
+        self.heat.draw(None if empty else self.result)
 
     def _show_plots(self, shown: bool) -> None:
         """The first result makes room for the curves and one row per example; none gives it back."""
@@ -413,10 +339,6 @@ class TimelineView(QWidget):
             self.win.resizeDocks([dock], [want], Qt.Orientation.Vertical)
 
     # -- interaction --------------------------------------------------------------------
-    def _on_points_clicked(self, _item, points, _ev=None) -> None:
-        if len(points):
-            self.open_point(int(points[0].data()))
-
     def open_point(self, index: int) -> None:
         """Open checkpoint ``index`` of the result in the editor; the current input reruns there."""
         cp = self.result.checkpoints[index]
@@ -430,7 +352,7 @@ class TimelineView(QWidget):
         self.win.open_example(ex)
 
     def _on_hover(self, scene_pos) -> None:
-        ps = self.plotted
+        ps = self.plot.plotted
         if ps is None or not ps.xs:
             return
         x = self.plot.getPlotItem().vb.mapSceneToView(scene_pos).x()
