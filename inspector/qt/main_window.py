@@ -84,8 +84,9 @@ class MainWindow(QMainWindow):
             torch_threads(self.prefs.threads)
         self._settled_by_success: str | None = None  # an error banner a good result retires
         self.menus: dict = {}
-        self.shortcuts_dialog = None  # made at its first opening
-        self._restoring = False
+        # dialogs, made at their first opening and kept while open
+        self.shortcuts_dialog = self.about_dialog = self.preferences_dialog = None
+        self.restoring = False
         self.docks_fitted = False  # default dock sizes are set once, at the first show
         self._noted: set[tuple[str, str]] = set()  # (input, note) already shown
         self.undo_stack = QUndoStack(self)
@@ -379,9 +380,9 @@ class MainWindow(QMainWindow):
             self.status.model.setText(f"{name} · not loaded")
         # the analysis and the baseline request fail alike: one banner, not two
         if not (self.banner.isVisible() and self.banner.label.text() == message):
-            self._show_analysis_error(message, details)
+            self.show_analysis_error(message, details)
 
-    def _show_analysis_error(self, message: str, details: str = "") -> None:
+    def show_analysis_error(self, message: str, details: str = "") -> None:
         """An error that the next good analysis settles (a bad probe, a model that failed)."""
         self.show_message(message, "error", details)
         self._settled_by_success = message
@@ -395,7 +396,7 @@ class MainWindow(QMainWindow):
     # -- sessions ------------------------------------------------------------------
     def changed(self) -> None:
         """Something worth keeping changed: autosave soon (debounced)."""
-        if self.autosave_enabled and not self._restoring:
+        if self.autosave_enabled and not self.restoring:
             self._autosave.start()
 
     def save_session(self, path=None) -> None:

@@ -92,17 +92,15 @@ def open_path(win, path: Path, base: str | None = None, revisions: str | None = 
     win.timeline.sync_series()  # its checkpoint list can be arranged before the first run
     # a folder's own probe and inputs come with it (a restored session keeps its own)
     probe, inputs = _beside(path, PROBE_NAMES), _beside(path, INPUT_NAMES)
-    new_probe = probe and (
-        win.probe is None or not (win._restoring or _same(win.probe.path, probe))
-    )
-    new_inputs = inputs and (not st.inputs or not (win._restoring or _same(st.inputs_path, inputs)))
+    new_probe = probe and (win.probe is None or not (win.restoring or _same(win.probe.path, probe)))
+    new_inputs = inputs and (not st.inputs or not (win.restoring or _same(st.inputs_path, inputs)))
     if new_probe and new_inputs:
         win.set_inputs([])  # else the old inputs' gold labels are checked against the new probe
     if new_probe:
         win.open_probe(probe)
     if new_inputs:
         win.open_inputs(inputs)
-    if win.probe is None and not win._restoring:
+    if win.probe is None and not win.restoring:
         win.probe_dock.show()
         win.probe_dock.raise_()
         win.show_message(
@@ -111,7 +109,7 @@ def open_path(win, path: Path, base: str | None = None, revisions: str | None = 
         )
     remember(win, str(path))
     win.open_checkpoint(entries[-1][1] if len(entries) > 1 else entries[0][1])
-    if not win.editor.text() and win.inputs and not win._restoring:
+    if not win.editor.text() and win.inputs and not win.restoring:
         win.load_example(0)
     return True
 
@@ -131,7 +129,7 @@ def open_probe(win, path) -> None:
     try:
         probe = load_probe(path)
     except InspectorError as exc:
-        win._show_analysis_error(str(exc))  # the next good analysis settles it
+        win.show_analysis_error(str(exc))  # the next good analysis settles it
         return
     win.probe_editor.load(probe.source, probe.path)
     win.set_probe(probe)

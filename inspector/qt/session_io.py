@@ -47,7 +47,7 @@ def save(win, path=None) -> None:
 
 def restore(win, s: Session) -> None:
     """Bring the window back to ``s``; anything that no longer exists is reported, not fatal."""
-    win._restoring = True
+    win.restoring = True
     try:
         if s.geometry:
             win.restoreGeometry(QByteArray.fromBase64(s.geometry.encode()))
@@ -87,7 +87,7 @@ def restore(win, s: Session) -> None:
         st.baseline_text = s.baseline
         win.analysis.run_now()
     finally:
-        win._restoring = False
+        win.restoring = False
 
 
 def restore_last(win) -> bool:
