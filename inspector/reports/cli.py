@@ -22,10 +22,7 @@ def report_from_run(args, settings: Settings, progress) -> Report:
     if missing:
         raise InputError(f"report: {', '.join(missing)} required (or --from REPORT.json)")
     result, _, _ = timeline_from_args(args, settings, progress)
-    timeline = result.to_dict()
-    return build_report(
-        timeline, collect_provenance(timeline, device=str(pick_device(args.device)))
-    )
+    return build_report(result, collect_provenance(result, device=str(pick_device(args.device))))
 
 
 def run_cli_report(args, settings: Settings | None, progress) -> int:
