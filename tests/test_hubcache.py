@@ -100,14 +100,16 @@ def test_timeline_flags_duplicates_analyses_once_and_records_digests(
     assert d["probe"]["sha256"] == hashlib.sha256(sentiment_probe.read_bytes()).hexdigest()
     assert d["inputs_file"]["sha256"] == hashlib.sha256(inputs.read_bytes()).hexdigest()
 
+    from inspector.core.timeline import TimelineResult
     from inspector.reports.html import render_html
     from inspector.reports.model import build_report, collect_provenance
     from inspector.reports.tables import checkpoint_rows
     from inspector.reports.validate import errors
 
-    report = build_report(d, collect_provenance(d), compare=("step100-tokens4M", "main"))
+    result = TimelineResult.from_dict(d)
+    report = build_report(result, collect_provenance(result), compare=("step100-tokens4M", "main"))
     assert errors(report.to_dict()) == []
-    assert report.compare["same_weights"] and report.compare["changes"] == []
+    assert report.compare.same_weights and report.compare.changes == ()
     html = render_html(report)
     assert "(same weights as step100-tokens4M)" in html and "identical weights" in html
     assert by["main"]["sha256"] in html

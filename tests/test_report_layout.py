@@ -112,14 +112,14 @@ def test_report_tints_are_the_apps_tints(report):
     from inspector.qt.token_editor import tint_for
     from inspector.reports.html import units_html
 
-    ex = report.timeline["checkpoints"][0]["examples"][0]
+    ex = report.checkpoints[0].examples[0]
     html = units_html(ex)
-    vmax = max(u["delta"] for u in ex["units"])
+    vmax = max(u.delta for u in ex.units)
     spans = re.findall(r'style="background:(#[0-9a-f]{6});color:(#[0-9a-f]{6})"', html)
-    assert len(spans) == len(ex["units"])
+    assert len(spans) == len(ex.units)
     sides = set()
-    for (bg, fg), u in zip(spans, ex["units"], strict=True):
-        app_bg, app_fg = tint_for(u["delta"], u["signed"], vmax)
+    for (bg, fg), u in zip(spans, ex.units, strict=True):
+        app_bg, app_fg = tint_for(u.delta, u.signed, vmax)
         assert bg == app_bg.name() and fg == app_fg.name()
-        sides.add(u["signed"] > 0)
+        sides.add(u.signed > 0)
     assert colors.hex_rgb(colors.side_rgb(-0.1)) == "#e66101"

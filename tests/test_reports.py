@@ -10,6 +10,7 @@ import pytest
 
 from inspector.cli import main
 from inspector.core.metrics import METRIC_HELP
+from inspector.core.timeline import TimelineResult
 from inspector.demo import tiny
 from inspector.reports.html import render_html
 from inspector.reports.model import build_report, compare_checkpoints
@@ -211,26 +212,27 @@ def _top(ex):
 
 def test_compare_ranks_the_inputs_that_changed_most(run):
     t = run["report"]["timeline"]
-    cmp = compare_checkpoints(t, "checkpoint-200", "checkpoint-100")
-    for change in cmp["changes"]:
-        a = t["checkpoints"][1]["examples"][change["index"]]
-        b = t["checkpoints"][0]["examples"][change["index"]]
+    cmp = compare_checkpoints(TimelineResult.from_dict(t), "checkpoint-200", "checkpoint-100")
+    for change in cmp.changes:
+        a = t["checkpoints"][1]["examples"][change.index]
+        b = t["checkpoints"][0]["examples"][change.index]
         tvd = 0.5 * sum(
             abs(a["prediction"]["probs"][k] - b["prediction"]["probs"][k])
             for k in a["prediction"]["probs"]
         )
         shift = abs(max(u["delta"] for u in b["units"]) - max(u["delta"] for u in a["units"]))
-        assert change["score"] == pytest.approx(tvd + shift, abs=1e-6)
-        assert change["label_a"] == a["prediction"]["label"]
+        assert change.score == pytest.approx(tvd + shift, abs=1e-6)
+        assert change.label_a == a["prediction"]["label"]
         moved = (a["prediction"]["label"], _top(a)) != (b["prediction"]["label"], _top(b))
-        assert moved or change["cited_a"] != change["cited_b"]  # unchanged inputs are not listed
+        assert moved or change.cited_a != change.cited_b  # unchanged inputs are not listed
+    tr = TimelineResult.from_dict(t)
     r = build_report(
-        t, run["report"]["provenance"], compare=("checkpoint-200", "checkpoint-100"), selected=[2]
+        tr, run["report"]["provenance"], compare=("checkpoint-200", "checkpoint-100"), selected=[2]
     )
     page, text = _page(render_html(r))
-    assert "A = checkpoint-200, B = checkpoint-100" in text and r.selected == [2]
+    assert "A = checkpoint-200, B = checkpoint-100" in text and r.selected == (2,)
     with pytest.raises(KeyError, match="no checkpoint named 'nope'"):
-        build_report(t, {}, compare=("nope", "checkpoint-100"))
+        build_report(tr, {}, compare=("nope", "checkpoint-100"))
 
 
 def test_bad_output_suffix_and_missing_arguments_exit_2(run, tmp_path, capsys):
@@ -260,7 +262,7 @@ def test_line_chart_breaks_curves_at_missing_values():
 PROBE_SRC = 'name = "hand"\nprompt = "{input} ->"\n[labels]\npos = ["a"]\nneg = ["b"]\n'
 
 
-def _hand_report():
+def _hand_report(name: str = "ck-2", text: str = "x y z"):
     from inspector.core.explanation import Explanation
     from inspector.core.inputs import Example
     from inspector.core.probe import parse_probe
@@ -271,10 +273,10 @@ def _hand_report():
 
     def ex(unit_probs, said, cited):
         return ExampleResult(
-            "x y z",
+            text,
             ["pos", "neg"],
             [0.9, 0.1],
-            word_units("x y z"),
+            word_units(text)[:3],
             unit_probs,
             Explanation(said, cited, 1),
             gold="pos",
@@ -286,18 +288,17 @@ def _hand_report():
     ]  # top x, still cites y: imitation
     cks = [
         CheckpointResult("ck-1", "/r/ck-1", 1, checkpoint_metrics(ref, ref), ref, hash="a" * 16),
-        CheckpointResult("ck-2", "/r/ck-2", 2, checkpoint_metrics(now, ref), now, hash="b" * 16),
+        CheckpointResult(name, "/r/ck-2", 2, checkpoint_metrics(now, ref), now, hash="b" * 16),
     ]
     t = TimelineResult(
-        "/r", "ck-1", cks, Settings(), parse_probe(PROBE_SRC), [Example("x y z", "pos")]
+        "/r", "ck-1", cks, Settings(), parse_probe(PROBE_SRC), [Example(text, "pos")]
     )
-    d = t.to_dict()
-    return build_report(d, collect_provenance(d, device="cpu", created="2026-01-01T00:00:00+00:00"))
+    return build_report(t, collect_provenance(t, device="cpu", created="2026-01-01T00:00:00+00:00"))
 
 
 def test_hand_built_report_marks_cited_units_tints_by_delta_and_shows_imitation():
     r = _hand_report()
-    assert r.compare["changes"][0]["top_a"] == "y" and r.compare["changes"][0]["top_b"] == "x"
+    assert r.compare.changes[0].top_a == "y" and r.compare.changes[0].top_b == "x"
     html = render_html(r)
     page, text = _page(html)
     assert "-1.00 (n=1)" in text  # Self 0, Orig 1 over a conflict set of one
@@ -314,3 +315,18 @@ def test_hand_built_report_marks_cited_units_tints_by_delta_and_shows_imitation(
     assert shade["x"] < shade["y"] < shade["z"]  # Δ .7, .1, 0: darker with Δ (the app's scale)
     assert errors(r.to_dict()) == []
     assert render_html(type(r).from_dict(json.loads(json.dumps(r.to_dict())))) == html
+
+
+HOSTILE = """<script>alert(1)</script>"&'"""
+
+
+def test_names_and_inputs_are_escaped_in_the_html():
+    """Jinja2's autoescape: a checkpoint name or an input is text on the page, never markup."""
+    r = _hand_report(name=HOSTILE, text=f"x y z {HOSTILE}")
+    html = render_html(r)
+    assert "<script" not in html and "alert(1)</" not in html
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt;&#34;&amp;&#39;"
+    assert html.count(escaped) >= 6  # summary, compare, examples, provenance, inputs, charts
+    page, text = _page(html)
+    assert "script" not in page.tags
+    assert HOSTILE in text and f"x y z {HOSTILE}" in text  # shown as typed

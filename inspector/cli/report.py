@@ -40,10 +40,7 @@ def report_from_run(args, settings: Settings) -> Report:
     if missing:
         raise InputError(f"report: {', '.join(missing)} required (or --from REPORT.json)")
     result, _, _ = timeline_from_args(args, settings)
-    timeline = result.to_dict()
-    return build_report(
-        timeline, collect_provenance(timeline, device=str(pick_device(args.device)))
-    )
+    return build_report(result, collect_provenance(result, device=str(pick_device(args.device))))
 
 
 def run_cli_report(args) -> int:

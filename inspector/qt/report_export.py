@@ -92,8 +92,7 @@ def export(report: Report, path: str | Path) -> list[Path]:
 def report_for(
     result: TimelineResult, device: str, compare: tuple[str, str] | None = None
 ) -> Report:
-    timeline = result.to_dict()
-    return build_report(timeline, collect_provenance(timeline, device=device), compare=compare)
+    return build_report(result, collect_provenance(result, device=device), compare=compare)
 
 
 def _compare_pair(view, result: TimelineResult) -> tuple[str, str] | None:

@@ -1,13 +1,25 @@
-"""One self-contained HTML file: inline CSS and SVG, no scripts, no external addresses."""
+"""One self-contained HTML file: inline CSS and SVG, no scripts, no external addresses.
+
+The page is ``templates/report.html.j2``, rendered by Jinja2 with autoescape on: every text
+from a user or a model (inputs, explanations, checkpoint names, the probe file) is escaped by
+the template. Only this package's own markup goes in as ``Markup``: the CSS below, the SVG
+charts of ``svg.py`` (built with ``Markup.format``, which escapes each text it inserts) and
+the entity-bearing headings.
+"""
 
 from __future__ import annotations
 
-from html import escape
+import re
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2.ext import Extension
+from markupsafe import Markup
 
 from ..core import colors
 from ..core.metrics import METRIC_HELP
 from ..core.timeline_plot import CURVES, plot_series
-from .model import Report, timeline_result, top_unit
+from .model import ExampleRow, Report
 from .svg import line_chart, paired_bars
 
 CSS = """
@@ -27,19 +39,21 @@ table.cols{width:100%;table-layout:fixed;margin:0}td.col{border:0;padding:0 8px 
 .u{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 """
 
+
+# a heading is HTML (a soft hyphen where a narrow column may break the word)
 HEADERS = {
     "accuracy": "accuracy",
     "top_delta": "top Δ",
     "hit_at_1": "Hit@1",
     "cited_mass": "cited mass",
     "cct": "CCT",
-    "comprehensiveness": "compre&shy;hensiveness",
+    "comprehensiveness": Markup("compre&shy;hensiveness"),
     "sufficiency": "sufficiency",
     "explanation_words": "expl. words",
     "n_conflict": "|C|",
     "self": "Self",
     "orig": "Orig",
-    "n_undecided": "un&shy;decided",
+    "n_undecided": Markup("un&shy;decided"),
     "hit_at_1_lift": "Hit@1 − chance",
     "cited_mass_lift": "mass − chance",
 }
@@ -60,6 +74,22 @@ CHANGE_COLUMNS = (  # (width %, heading) of the compare table
 )
 
 
+# the per-example metrics an example block lists, in this order
+EXAMPLE_METRICS = (
+    "hit_at_1",
+    "hit_at_1_chance",
+    "rank",
+    "cited_mass",
+    "cited_mass_chance",
+    "comprehensiveness",
+    "sufficiency",
+    "group_delta_cited",
+    "group_delta_top_k",
+)
+# a checkpoint path may wrap after '/' (a zero-width space), never inside 'checkpoint'
+_SLASH_BREAK = Markup("/&#8203;")
+
+
 def fmt(v, spec: str = ".3f") -> str:
     if v is None:
         return "—"
@@ -68,7 +98,7 @@ def fmt(v, spec: str = ".3f") -> str:
     return format(v, spec)
 
 
-def coupling_text(metrics: dict, is_reference: bool) -> str:
+def coupling_text(metrics, is_reference: bool) -> str:
     """Coupling is never a bare number: it always carries the size of its conflict set."""
     if is_reference:
         return "reference"
@@ -79,27 +109,15 @@ def coupling_text(metrics: dict, is_reference: bool) -> str:
     return f"{c:+.2f} (n={n}){band}" if n and c is not None else f"— (n={n})"
 
 
-def cell(m: dict, k: str) -> str:
-    """A mean with its 95 % interval and n underneath (HTML, escaped)."""
-    v = m.get(k)
-    if k == "n_undecided" and v is not None:
-        return f"{v} of {m.get('n_examples', '—')}"
-    ci, n = m.get(f"{k}_ci"), m.get(f"n_{k}")
-    if n is None:
-        return escape(fmt(v))
-    band = f"[{ci[0]:.2f}, {ci[1]:.2f}] " if ci else ""
-    return f'{escape(fmt(v))}<br><span class="small">{band}n={n}</span>'
-
-
 def tint(delta: float, vmax: float, signed: float | None = None) -> str:
     """The app's own Δ scale (``core.colors``): side by the signed shift, depth by Δ."""
     bg = colors.delta_rgb(delta, signed, vmax)
     return f"background:{colors.hex_rgb(bg)};color:{colors.hex_rgb(colors.text_on(bg))}"
 
 
-def breakable(name: str) -> str:
-    """A checkpoint path that may wrap after '/', never inside 'checkpoint' (one letter a line)."""
-    return escape(name).replace("/", "/&#8203;")
+def breakable(name: str) -> Markup:
+    """A checkpoint path that may wrap after '/' (``Markup.join`` escapes each part)."""
+    return _SLASH_BREAK.join(name.split("/"))
 
 
 def counted(words: list[str]) -> str:
@@ -110,52 +128,11 @@ def counted(words: list[str]) -> str:
     return ", ".join(w + (f" ×{n}" if n > 1 else "") for w, n in counts.items())
 
 
-def summary_table(r: Report) -> str:
-    return "".join(_summary_part(r, keys) for keys in SUMMARY_PARTS)
-
-
-def _summary_part(r: Report, keys: tuple[str, ...]) -> str:
-    ref = r.timeline.get("reference")
-    head = "".join(
-        f'<th title="{escape(METRIC_HELP.get(k, ""))}">{HEADERS.get(k, escape(k))}</th>'
-        for k in keys
-    )
-    rows = []
-    for c in r.timeline["checkpoints"]:
-        name = breakable(c["name"]) + (" <b>(reference)</b>" if c["name"] == ref else "")
-        if c.get("duplicate_of"):
-            name += f" <span class='small'>(same weights as {escape(c['duplicate_of'])})</span>"
-        step = fmt(c.get("step"))
-        if c.get("error"):
-            rows.append(
-                f'<tr><td>{name}</td><td>{step}</td><td colspan="{len(keys)}" class="err">'
-                f"skipped: {escape(c['error'])}</td></tr>"
-            )
-            continue
-        m = c["metrics"]
-        if m.get("degenerate"):
-            name += f"<br><span class='err'>⚠ degenerate: {escape(m['degenerate'])}</span>"
-        cells = [
-            escape(coupling_text(m, c["name"] == ref)) if k == "coupling" else cell(m, k)
-            for k in keys
-        ]
-        rows.append(
-            f"<tr><td>{name}</td><td>{step}</td>"
-            + "".join(f"<td>{v}</td>" for v in cells)
-            + "</tr>"
-        )
-    return (
-        f'<div class="wide"><table class="summary"><tr><th width="14%">checkpoint</th><th>step</th>{head}</tr>'
-        f"{''.join(rows)}"
-        "</table></div>"
-    )
-
-
-def timeline_plots(r: Report) -> str:
+def timeline_plots(r: Report) -> Markup:
     """The same series the app's timeline view plots (``core.timeline_plot.plot_series``)."""
-    tr = timeline_result(r.timeline)
+    tr = r.timeline
     if all(c.error for c in tr.checkpoints):
-        return "<p>No checkpoint could be analysed.</p>"
+        return Markup("<p>No checkpoint could be analysed.</p>")
     ps = plot_series(tr)
     ok = [i for i in range(len(ps.xs)) if i not in ps.failed]
     curves = [
@@ -195,255 +172,61 @@ def timeline_plots(r: Report) -> str:
     )
 
 
-def units_html(ex: dict) -> str:
-    units = ex.get("units") or []
-    text = ex["input"]
-    cited = set((ex.get("explanation") or {}).get("cited", []))
-    vmax = max((u["delta"] for u in units), default=0.0)
-    out, pos = [], 0
-    for i, u in enumerate(units):
-        out.append(escape(text[pos : u["start"]]))
-        cls = "u cited" if i in cited else "u"
-        out.append(
-            f'<span class="{cls}" style="{tint(u["delta"], vmax, u.get("signed"))}" '
-            f'title="Δ {u["delta"]:.3f}'
-            f'{", flips" if u.get("flips") else ""}">{escape(text[u["start"] : u["end"]])}'
-            f"{'<sup>◆</sup>' if i in cited else ''}</span>"
-        )
-        pos = u["end"]
-    out.append(escape(text[pos:]))
-    return f'<div class="units">{"".join(out)}</div>'
-
-
-def example_block(ex: dict, heading: str) -> str:
-    p = ex["prediction"]
-    probs = ", ".join(f"{escape(k)} {v:.3f}" for k, v in p["probs"].items())
-    expl = ex.get("explanation")
-    said = (
-        f'<div class="expl">explanation: “{escape(expl["text"])}”</div>'
-        if expl
-        else '<div class="small">no explanation requested</div>'
-    )
-    m = ex.get("metrics", {})
-    mets = " · ".join(
-        f"{escape(k)} {fmt(m[k])}"
-        for k in (
-            "hit_at_1",
-            "hit_at_1_chance",
-            "rank",
-            "cited_mass",
-            "cited_mass_chance",
-            "comprehensiveness",
-            "sufficiency",
-            "group_delta_cited",
-            "group_delta_top_k",
-        )
-        if k in m
-    )
-    if m.get("decided") is False:
-        mets += f" · undecided: largest Δ below τ = {fmt(m.get('tau'))}"
-    gold = f" · gold <b>{escape(ex['gold'])}</b>" if ex.get("gold") else ""
-    return (
-        f'<div class="ex"><h3>{escape(heading)}</h3>{units_html(ex)}'
-        f"<div>prediction <b>{escape(p['label'])}</b> ({probs}){gold}</div>{said}"
-        f'<div class="small">{mets}</div></div>'
+def compare_bars(ea: ExampleRow, eb: ExampleRow, a: str, b: str) -> Markup | None:
+    """Δ per unit at A and B side by side; None when the two split the input differently."""
+    labels = [u.text for u in ea.units]
+    if labels != [u.text for u in eb.units]:
+        return None
+    return paired_bars(
+        labels,
+        [u.delta for u in ea.units],
+        [u.delta for u in eb.units],
+        (f"A: {a}", f"B: {b}"),
+        set(ea.cited),
+        set(eb.cited),
+        signed=([u.signed for u in ea.units], [u.signed for u in eb.units]),
     )
 
 
-def compare_section(r: Report) -> str:
-    if not r.compare:
-        return "<p>Fewer than two checkpoints were analysed: nothing to compare.</p>"
-    a, b = r.compare["a"], r.compare["b"]
-    ca, cb = r.checkpoint(a), r.checkpoint(b)
-    rows = "".join(
-        f"<tr><td>{escape(c['input'])}</td><td>{c['score']:.3f}</td><td>{escape(c['label_a'])} → "
-        f"{escape(c['label_b'])}</td><td>{escape(str(c['top_a']))} → {escape(str(c['top_b']))}</td>"
-        f"<td>{escape(counted(c['cited_a']) or '—')} → {escape(counted(c['cited_b']) or '—')}</td>"
-        f"<td>{'yes' if c['explanation_changed'] else ''}</td></tr>"
-        for c in r.compare["changes"]
-    )
-    out = [
-        f"<p>A = <b>{escape(a)}</b>, B = <b>{escape(b)}</b>. Inputs whose label, top unit or cited "
-        "units changed, largest change first (prediction TVD + change of the top Δ).</p>",
-        # fixed column shares: a long input gets the room, so no column is squeezed to a letter
-        '<table class="changes" width="100%"><colgroup>'
-        + "".join(f'<col style="width:{w}%">' for w, _ in CHANGE_COLUMNS)
-        + "</colgroup><tr>"
-        + "".join(f'<th width="{w}%">{h}</th>' for w, h in CHANGE_COLUMNS)
-        + f"</tr>{rows}</table>",
-    ]
-    for tag, c in (("A", ca), ("B", cb)):
-        if (c.get("metrics") or {}).get("degenerate"):
-            out.insert(
-                0,
-                f"<p class='err'>⚠ {tag} ({escape(c['name'])}) is degenerate: "
-                f"{escape(c['metrics']['degenerate'])}; its Δ and citations describe no "
-                "input-dependent behaviour.</p>",
-            )
-    if r.compare.get("same_weights"):
-        out.insert(
-            0,
-            f"<p><b>A and B have identical weights</b> (sha256 {escape(ca.get('sha256') or '')}):"
-            " they were analysed once and nothing can differ.</p>",
-        )
-    for i in r.selected:
-        if i >= len(ca["examples"]) or i >= len(cb["examples"]):
-            continue
-        ea, eb = ca["examples"][i], cb["examples"][i]
-        labels = [u["text"] for u in ea["units"]]
-        if labels == [u["text"] for u in eb["units"]]:
-            out.append(
-                paired_bars(
-                    labels,
-                    [u["delta"] for u in ea["units"]],
-                    [u["delta"] for u in eb["units"]],
-                    (f"A: {a}", f"B: {b}"),
-                    set(ea["explanation"]["cited"] if ea.get("explanation") else []),
-                    set(eb["explanation"]["cited"] if eb.get("explanation") else []),
-                    signed=(
-                        [u.get("signed") for u in ea["units"]],
-                        [u.get("signed") for u in eb["units"]],
-                    ),
-                )
-            )
-        out.append(
-            # a table, not flexbox: Qt's PDF printer lays out tables but not flex boxes
-            '<table class="cols" width="100%"><tr>'
-            f'<td class="col" width="50%" valign="top">{example_block(ea, "A: " + a)}</td>'
-            f'<td class="col" width="50%" valign="top">{example_block(eb, "B: " + b)}</td>'
-            "</tr></table>"
-        )
-    return "".join(out)
+class _LayoutOnly(Extension):
+    """A template's line breaks and indentation are layout, dropped on load: the page is the
+    same bytes however a template is indented. ``{{ NL }}`` writes a line break; keep each
+    ``{% %}``/``{{ }}`` tag on one line (the break inside one would be dropped too)."""
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        return re.sub(r"\n[ \t]*", "", source)
 
 
-def selected_section(r: Report) -> str:
-    out = []
-    for i in r.selected:
-        out.append(f"<h3>Input {i + 1}</h3>")
-        for c in r.timeline["checkpoints"]:
-            if not c.get("error") and i < len(c["examples"]):
-                ex = c["examples"][i]
-                t = top_unit(ex)
-                head = c["name"] + (
-                    f" — top unit “{ex['units'][t]['text']}”" if t is not None else ""
-                )
-                out.append(example_block(ex, head))
-    return "".join(out) or "<p>No examples selected.</p>"
+_ENV = Environment(
+    # next to this module, in the wheel and in the PyInstaller bundle (packaging/inspector.spec)
+    loader=FileSystemLoader(Path(__file__).with_name("templates")),
+    autoescape=True,
+    undefined=StrictUndefined,
+    extensions=[_LayoutOnly],
+)
+_ENV.globals.update(
+    NL="\n",
+    CSS=Markup(CSS),  # our constant, no user text: "Segoe UI" must stay unescaped in <style>
+    HEADERS=HEADERS,
+    SUMMARY_PARTS=SUMMARY_PARTS,
+    CHANGE_COLUMNS=CHANGE_COLUMNS,
+    EXAMPLE_METRICS=EXAMPLE_METRICS,
+    METRIC_HELP=METRIC_HELP,
+    LEGEND=colors.LEGEND,
+    fmt=fmt,
+    coupling_text=coupling_text,
+    tint=tint,
+    breakable=breakable,
+    counted=counted,
+    timeline_plots=timeline_plots,
+    compare_bars=compare_bars,
+)
 
 
-def definitions() -> str:
-    rows = "".join(
-        f"<tr><td>{escape(k)}</td><td style='text-align:left'>{escape(v)}</td></tr>"
-        for k, v in METRIC_HELP.items()
-    )
-    return (
-        f"<table>{rows}</table><p class='small'>Δ of a unit = total variation distance between the "
-        "label distribution with and without that unit. Units are tinted by Δ, the same scale as "
-        f"the app: {escape(colors.LEGEND)}; units the explanation names are outlined and marked ◆. A unit is named when the "
-        "explanation quotes it, or uses it as a content word (function words and punctuation of "
-        "the explanation's own sentence never count). An input whose largest Δ is below τ is "
-        "undecided: it has no Hit@1 and is not in the conflict set. Every mean carries n and a "
-        "95 % percentile-bootstrap interval over inputs (1000 resamples, seed 0); "
-        "&ldquo;chance&rdquo; is what naming as many units at random would score (k/n). "
-        "See docs/METRICS.md.</p>"
-    )
-
-
-def provenance_section(r: Report) -> str:
-    p = r.provenance
-    keys = (
-        "app_version",
-        "created",
-        "python",
-        "torch",
-        "transformers",
-        "platform",
-        "device",
-        "series",
-        "inputs_hash",
-        "seed",
-    )
-    rows = "".join(
-        f"<tr><td>{escape(k)}</td><td style='text-align:left'>{escape(str(p.get(k)))}</td></tr>"
-        for k in keys
-    )
-    for k in ("ablation", "generation", "metrics"):
-        v = ", ".join(f"{a}={b}" for a, b in (p.get(k) or {}).items())
-        rows += f"<tr><td>{k}</td><td style='text-align:left'>{escape(v)}</td></tr>"
-    ck = "".join(
-        f"<tr><td>{escape(c['name'])}</td><td style='text-align:left'>{escape(c.get('path') or '')}"
-        f"</td><td style='text-align:left'><code>{escape(str(c.get('sha256')))}</code>"
-        + (f" (= {escape(c['duplicate_of'])})" if c.get("duplicate_of") else "")
-        + (
-            f"<br>base {escape(c['base']['path'])}: <code>{escape(str(c['base']['sha256']))}</code>"
-            if c.get("base")
-            else ""
-        )
-        + f"</td><td style='text-align:left'><code>{escape(str(c.get('hash')))}</code></td></tr>"
-        for c in p.get("checkpoints", [])
-    )
-    for role, f in (p.get("files") or {}).items():
-        if f and f.get("sha256"):
-            rows += (
-                f"<tr><td>{role} sha256</td><td style='text-align:left'><code>"
-                f"{escape(f['sha256'])}</code> {escape(str(f.get('path') or ''))}</td></tr>"
-            )
-    skipped = "".join(
-        f"<li>{escape(s['name'])}: {escape(s['reason'])}</li>"
-        for s in r.timeline.get("skipped", [])
-    )
-    return (
-        f"<table>{rows}</table><h3>Checkpoints</h3><table><tr><th>name</th><th>path</th>"
-        f"<th>weights sha256</th><th>cache key</th></tr>{ck}</table>"
-        + (f"<h3>Skipped while discovering the series</h3><ul>{skipped}</ul>" if skipped else "")
-        + f"<h3>Probe file (verbatim)</h3><pre>{escape(p.get('probe_source', ''))}</pre>"
-        + "<h3>Inputs</h3><ol>"
-        + "".join(f"<li>{escape(t)}</li>" for t in r.inputs)
-        + "</ol>"
-    )
+def units_html(ex: ExampleRow) -> Markup:
+    """An input with each unit tinted by its Δ and the cited ones outlined."""
+    return _ENV.get_template("example.html.j2").module.units(ex)
 
 
 def render_html(r: Report) -> str:
-    t = r.timeline
-    probe = t.get("probe", {}).get("name", "")
-    title = f"Inspector report — {probe}" if probe else "Inspector report"
-    n_inputs = len(r.inputs)
-    n_ck = sum(1 for c in t["checkpoints"] if not c.get("error"))
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>",
-        f"<h1>{escape(title)}</h1>",
-        f'<p class="sub">series {escape(str(t.get("series")))} · {n_ck} checkpoints analysed · {n_inputs} '
-        f"inputs · reference {escape(str(t.get('reference')))} · created {escape(str(r.provenance.get('created')))}"
-        f" · Inspector {escape(str(r.provenance.get('app_version')))}</p>",
-        *(
-            [
-                f'<p class="err">Partial run: stopped before {len(t["not_run"])} of '
-                f"{len(t['not_run']) + len(t['checkpoints'])} checkpoints "
-                f"({escape(', '.join(t['not_run']))}).</p>"
-            ]
-            if t.get("not_run")
-            else []
-        ),
-        "<section><h2>Run summary</h2>",
-        summary_table(r),
-        "</section>",
-        "<section><h2>Timeline</h2>",
-        timeline_plots(r),
-        "</section>",
-        "<section><h2>Compare two checkpoints</h2>",
-        compare_section(r),
-        "</section>",
-        "<section><h2>Selected examples across the run</h2>",
-        selected_section(r),
-        "</section>",
-        "<section><h2>Metric definitions</h2>",
-        definitions(),
-        "</section>",
-        "<section><h2>Provenance</h2>",
-        provenance_section(r),
-        "</section>",
-        "</body></html>",
-    ]
-    return "\n".join(parts) + "\n"
+    return _ENV.get_template("report.html.j2").render(r=r)

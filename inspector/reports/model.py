@@ -1,214 +1,304 @@
-"""The report model: a timeline's JSON plus everything needed to reproduce it.
+"""The report model: typed, frozen rows built once from a ``TimelineResult``.
 
 Where it sits between the run and the files: docs/ARCHITECTURE.md, "The path of a report".
 
-Built from the timeline *dict*, not from live objects, so a report re-created from its own
-JSON (``inspector report --from``) is the same report, byte for byte.
+The HTML, CSV and SVG writers read only these rows. The JSON writer writes ``Report.document``:
+the report JSON (its schema: reports/schema.json) exactly as it was built or read, so a report re-created from its
+own JSON (``inspector report --from``) is the same file, byte for byte, even one written by an
+older Inspector (``TimelineResult.to_dict`` would add the fields it lacks).
 """
 
 from __future__ import annotations
 
-import platform
-import sys
+import copy
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from typing import Any
 
-from .. import __version__
+from ..core import metrics as M
+from ..core.results import ExampleResult
+from ..core.timeline import CheckpointResult, TimelineResult
+from .provenance import Provenance, collect_provenance  # noqa: F401 - callers import it here
 
 FORMAT = "inspector-report"
 FORMAT_VERSION = 1
 
 
-def _version(module: str) -> str | None:
-    mod = sys.modules.get(module)
-    if mod is None:
-        try:
-            mod = __import__(module)
-        except ImportError:
-            return None
-    return getattr(mod, "__version__", None)
+@dataclass(frozen=True)
+class UnitRow:
+    text: str
+    start: int
+    end: int
+    delta: float  # TVD of the label distribution with and without the unit
+    signed: float | None  # shift of p(predicted label): the side the unit pushes
+    flips: bool
+    cited: bool  # the explanation names it
 
 
-def collect_provenance(timeline: dict, device: str = "auto", created: str | None = None) -> dict:
-    """What a colleague needs to rerun this exact report on another machine."""
-    settings = timeline.get("settings", {})
-    return {
-        "app_version": __version__,
-        "created": created or datetime.now(UTC).replace(microsecond=0).isoformat(),
-        "python": platform.python_version(),
-        "torch": _version("torch"),
-        "transformers": _version("transformers"),
-        "platform": platform.platform(),
-        "device": device,
-        "series": timeline.get("series"),
-        "checkpoints": [_provenance_checkpoint(c) for c in timeline.get("checkpoints", [])],
-        # full SHA-256 of the files the run read (digests.py); null for an unsaved probe edit
-        "files": {
-            "probe": {
-                "path": timeline.get("probe", {}).get("path"),
-                "sha256": timeline.get("probe", {}).get("sha256"),
-            },
-            "inputs": timeline.get("inputs_file"),
-        },
-        "probe_source": timeline.get("probe", {}).get("source", ""),
-        "probe_path": timeline.get("probe", {}).get("path"),
-        "inputs_hash": timeline.get("inputs_hash"),
-        "ablation": {k: settings.get(k) for k in ("unit", "ablation", "filler", "max_units")},
-        "generation": {
-            k: settings.get(k)
-            for k in ("explain", "counterfactual", "word_forms", "sample", "max_new_tokens")
-        },
-        "seed": settings.get("seed"),
-        # what decides the metrics: the decisive threshold, group size, Shapley budget,
-        # the citing rules' version and the bootstrap behind every interval
-        "metrics": {
-            "tau": settings.get("tau"),
-            "top_k": settings.get("top_k"),
-            "shapley_s": settings.get("shapley_s"),
-            "citing": _citing_version(),
-            "bootstrap": _bootstrap(),
-        },
-    }
+@dataclass(frozen=True)
+class ExampleRow:
+    """One input at one checkpoint."""
+
+    checkpoint: str
+    step: int | None
+    index: int
+    input: str
+    gold: str | None
+    label: str
+    probs: tuple[tuple[str, float], ...]  # (label, p), in the probe's label order
+    units: tuple[UnitRow, ...]
+    cited: tuple[int, ...]  # unit indexes the explanation names, in its order
+    explanation: str | None  # None: no explanation was requested
+    cited_how: tuple[str, ...]  # per citation, how it counts (core.citing)
+    metrics: Mapping[str, Any]
+
+    @classmethod
+    def of(cls, c: CheckpointResult, index: int, ex: ExampleResult) -> ExampleRow:
+        cited = set(ex.cited)
+        units = tuple(
+            UnitRow(u.text, u.start, u.end, d, s, f, i in cited)
+            for i, (u, d, s, f) in enumerate(
+                zip(ex.units, ex.deltas, ex.signed, ex.flips, strict=True)
+            )
+        )
+        expl = ex.explanation
+        return cls(
+            c.name,
+            c.step,
+            index,
+            ex.input,
+            ex.gold,
+            ex.label,
+            tuple(zip(ex.labels, ex.probs, strict=True)),
+            units,
+            tuple(ex.cited),
+            expl.text if expl else None,
+            tuple(w.get("how", "") for w in expl.why) if expl else (),
+            dict(ex.metrics),
+        )
+
+    @property
+    def p_label(self) -> float:
+        return dict(self.probs)[self.label]
+
+    @property
+    def top(self) -> UnitRow | None:
+        """The unit of largest Δ (the first of a tie), None without units."""
+        i = M.top_unit([u.delta for u in self.units])
+        return None if i is None else self.units[i]
+
+    @property
+    def cited_texts(self) -> list[str]:
+        return [self.units[i].text for i in self.cited if i < len(self.units)]
 
 
-def _citing_version() -> int:
-    from ..core.results import CITING_VERSION
+@dataclass(frozen=True)
+class CheckpointRow:
+    name: str
+    step: int | None
+    is_reference: bool
+    hash: str | None
+    sha256: str | None
+    duplicate_of: str | None
+    error: str | None
+    metrics: Mapping[str, Any]  # core.aggregate's: means, intervals (``k_ci``), n (``n_k``)
+    examples: tuple[ExampleRow, ...]
 
-    return CITING_VERSION
+    @classmethod
+    def of(cls, c: CheckpointResult, reference: str) -> CheckpointRow:
+        return cls(
+            c.name,
+            c.step,
+            c.name == reference,
+            c.hash,
+            c.sha256,
+            c.duplicate_of,
+            c.error,
+            dict(c.metrics or {}),
+            tuple(ExampleRow.of(c, i, ex) for i, ex in enumerate(c.examples)),
+        )
 
-
-def _bootstrap() -> dict:
-    from ..core.stats import LEVEL, RESAMPLES, SEED
-
-    return {"resamples": RESAMPLES, "seed": SEED, "level": LEVEL}
-
-
-def _provenance_checkpoint(c: dict) -> dict:
-    """Name, path, cache key (``hash``) and the full SHA-256 of the weights (``sha256``)."""
-    out = {"name": c["name"], "path": c.get("path", ""), "hash": c.get("hash")}
-    out.update(sha256=c.get("sha256"), duplicate_of=c.get("duplicate_of"))
-    if c.get("base"):
-        out["base"] = dict(c["base"])  # a LoRA adapter's base model
-    return out
-
-
-def _tvd(p: dict, q: dict) -> float:
-    return 0.5 * sum(abs(p.get(k, 0.0) - q.get(k, 0.0)) for k in set(p) | set(q))
-
-
-def top_unit(ex: dict) -> int | None:
-    units = ex.get("units") or []
-    if not units:
-        return None
-    return max(range(len(units)), key=lambda i: units[i]["delta"])
-
-
-def _cited_texts(ex: dict) -> list[str]:
-    expl = ex.get("explanation") or {}
-    units = ex.get("units") or []
-    return [units[i]["text"] for i in expl.get("cited", []) if i < len(units)]
+    @property
+    def degenerate(self) -> str | None:
+        return self.metrics.get("degenerate")
 
 
-def _checkpoint(timeline: dict, name: str) -> dict:
-    for c in timeline["checkpoints"]:
-        if c["name"] == name:
+@dataclass(frozen=True)
+class ChangeRow:
+    """One input whose label, top unit or citations differ between A and B."""
+
+    index: int
+    input: str
+    score: float  # prediction TVD + change of the top Δ (core.timeline_plot.changes)
+    prediction_shift: float | None
+    top_shift: float | None
+    label_a: str
+    label_b: str
+    top_a: str | None
+    top_b: str | None
+    cited_a: tuple[str, ...]
+    cited_b: tuple[str, ...]
+    explanation_changed: bool
+
+    def to_dict(self) -> dict:
+        return {
+            "index": self.index,
+            "input": self.input,
+            "score": self.score,
+            "prediction_shift": self.prediction_shift,
+            "top_shift": self.top_shift,
+            "label_a": self.label_a,
+            "label_b": self.label_b,
+            "top_a": self.top_a,
+            "top_b": self.top_b,
+            "cited_a": list(self.cited_a),
+            "cited_b": list(self.cited_b),
+            "explanation_changed": self.explanation_changed,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> ChangeRow:
+        return cls(
+            d["index"],
+            d["input"],
+            d["score"],
+            d.get("prediction_shift"),
+            d.get("top_shift"),
+            d["label_a"],
+            d["label_b"],
+            d.get("top_a"),
+            d.get("top_b"),
+            tuple(d.get("cited_a") or ()),
+            tuple(d.get("cited_b") or ()),
+            d["explanation_changed"],
+        )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The app's compare view, as data: checkpoints A and B and the inputs that changed."""
+
+    a: str
+    b: str
+    same_weights: bool
+    changes: tuple[ChangeRow, ...]
+
+    def to_dict(self) -> dict:
+        return {
+            "a": self.a,
+            "b": self.b,
+            "same_weights": self.same_weights,
+            "changes": [c.to_dict() for c in self.changes],
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> Comparison:
+        changes = tuple(ChangeRow.from_dict(c) for c in d["changes"])
+        return cls(d["a"], d["b"], bool(d.get("same_weights")), changes)
+
+
+def _find(result: TimelineResult, name: str) -> CheckpointResult:
+    for c in result.checkpoints:
+        if c.name == name:
             return c
     raise KeyError(f"no checkpoint named {name!r} in the timeline")
 
 
-def timeline_result(timeline: dict):
-    """The core object back from its dict, for the pure helpers the app's views draw from."""
-    from ..core.timeline import TimelineResult
-
-    return TimelineResult.from_dict(timeline)
-
-
-def compare_checkpoints(timeline: dict, a: str, b: str) -> dict:
-    """The app's compare view, as data: inputs whose label, top unit or citations changed.
+def compare_checkpoints(result: TimelineResult, a: str, b: str) -> Comparison:
+    """Inputs whose label, top unit or citations changed from A to B, largest change first.
 
     Ranking comes from ``core.timeline_plot.changes`` so the report lists what the app lists.
     """
     from ..core.timeline_plot import changes
 
-    ca, cb = _checkpoint(timeline, a), _checkpoint(timeline, b)
+    ca, cb = _find(result, a), _find(result, b)
     for c in (ca, cb):
-        if c.get("error") or not c["examples"]:
-            raise ValueError(f"checkpoint {c['name']!r} was not analysed; pick two that were")
-    tr = timeline_result(timeline)
+        if c.error or not c.examples:
+            raise ValueError(f"checkpoint {c.name!r} was not analysed; pick two that were")
     rows = []
-    for ch in changes(tr.find(a), tr.find(b)):
-        ea, eb = ca["examples"][ch.index], cb["examples"][ch.index]
-        said_a = (ea.get("explanation") or {}).get("text")
-        said_b = (eb.get("explanation") or {}).get("text")
+    for ch in changes(ca, cb):
+        ea, eb = ca.examples[ch.index], cb.examples[ch.index]
+        said_a = ea.explanation.text if ea.explanation else None
+        said_b = eb.explanation.text if eb.explanation else None
         rows.append(
-            {
-                "index": ch.index,
-                "input": ch.text,
-                "score": ch.score,
-                "prediction_shift": ch.tvd,
-                "top_shift": ch.top_shift,
-                "label_a": ch.label_a,
-                "label_b": ch.label_b,
-                "top_a": ch.top_a,
-                "top_b": ch.top_b,
-                "cited_a": ch.cited_a,
-                "cited_b": ch.cited_b,
-                "explanation_changed": said_a != said_b,
-            }
+            ChangeRow(
+                ch.index,
+                ch.text,
+                ch.score,
+                ch.tvd,
+                ch.top_shift,
+                ch.label_a,
+                ch.label_b,
+                ch.top_a,
+                ch.top_b,
+                tuple(ch.cited_a),
+                tuple(ch.cited_b),
+                said_a != said_b,
+            )
         )
-    same = bool(ca.get("sha256")) and ca.get("hash") == cb.get("hash")
-    return {"a": a, "b": b, "same_weights": same, "changes": rows}
+    same = bool(ca.sha256) and ca.hash == cb.hash
+    return Comparison(a, b, same, tuple(rows))
 
 
-def default_pair(timeline: dict) -> tuple[str, str] | None:
+def default_pair(result: TimelineResult) -> tuple[str, str] | None:
     """The reference against the last checkpoint that was analysed."""
-    ok = [c["name"] for c in timeline["checkpoints"] if not c.get("error")]
+    ok = [c.name for c in result.checkpoints if not c.error]
     if len(ok) < 2:
         return None
-    ref = timeline.get("reference")
-    a = ref if ref in ok else ok[0]
+    a = result.reference if result.reference in ok else ok[0]
     b = ok[-1] if ok[-1] != a else ok[0]
     return a, b
 
 
-@dataclass
-class Report:
-    timeline: dict
-    provenance: dict
-    compare: dict | None = None
-    selected: list[int] = field(default_factory=list)
+def _inputs(result: TimelineResult) -> tuple[str, ...]:
+    """The input texts; an old timeline without its input list has them in its examples."""
+    return tuple(ex.text for ex in result.inputs) or next(
+        (tuple(e.input for e in c.examples) for c in result.checkpoints if c.examples), ()
+    )
 
-    def to_dict(self) -> dict:
-        return {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "provenance": self.provenance,
-            "timeline": self.timeline,
-            "compare": self.compare,
-            "selected": list(self.selected),
-        }
+
+@dataclass(frozen=True)
+class Report:
+    timeline: TimelineResult
+    provenance: Provenance
+    checkpoints: tuple[CheckpointRow, ...]
+    compare: Comparison | None
+    selected: tuple[int, ...]  # inputs shown in full, in this order
+    inputs: tuple[str, ...]
+    document: Mapping = field(repr=False, compare=False)  # the report JSON, verbatim
 
     @classmethod
-    def from_dict(cls, d: dict) -> Report:
-        return cls(d["timeline"], d["provenance"], d.get("compare"), list(d.get("selected", [])))
+    def of(
+        cls,
+        timeline: TimelineResult,
+        provenance: Mapping,
+        compare: Comparison | None,
+        selected,
+        document: Mapping,
+    ) -> Report:
+        rows = tuple(CheckpointRow.of(c, timeline.reference) for c in timeline.checkpoints)
+        prov = Provenance.from_dict(provenance)
+        return cls(timeline, prov, rows, compare, tuple(selected), _inputs(timeline), document)
 
-    def checkpoint(self, name: str) -> dict:
-        return _checkpoint(self.timeline, name)
+    def to_dict(self) -> dict:
+        """The report JSON (a copy: the report stays as it was built)."""
+        return copy.deepcopy(dict(self.document))
 
-    @property
-    def inputs(self) -> list[str]:
-        return [e["text"] for e in self.timeline.get("inputs", [])] or next(
-            (
-                [e["input"] for e in c["examples"]]
-                for c in self.timeline["checkpoints"]
-                if c["examples"]
-            ),
-            [],
-        )
+    @classmethod
+    def from_dict(cls, d: Mapping) -> Report:
+        cmp = Comparison.from_dict(d["compare"]) if d.get("compare") else None
+        timeline = TimelineResult.from_dict(d["timeline"])
+        return cls.of(timeline, d["provenance"], cmp, d.get("selected", []), d)
+
+    def checkpoint(self, name: str) -> CheckpointRow:
+        for c in self.checkpoints:
+            if c.name == name:
+                return c
+        raise KeyError(f"no checkpoint named {name!r} in the timeline")
 
 
 def build_report(
-    timeline: dict,
+    timeline: TimelineResult,
     provenance: dict,
     compare: tuple[str, str] | None = None,
     selected: list[int] | None = None,
@@ -218,7 +308,15 @@ def build_report(
     pair = compare or default_pair(timeline)
     cmp = compare_checkpoints(timeline, *pair) if pair else None
     if selected is None:
-        n = len(Report(timeline, {}).inputs)
-        first = [c["index"] for c in cmp["changes"]] if cmp else []
+        n = len(_inputs(timeline))
+        first = [c.index for c in cmp.changes] if cmp else []
         selected = [*first, *(i for i in range(n) if i not in first)][:n_selected]
-    return Report(timeline, provenance, cmp, list(selected))
+    document = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "provenance": provenance,
+        "timeline": timeline.to_dict(),
+        "compare": cmp.to_dict() if cmp else None,
+        "selected": list(selected),
+    }
+    return Report.of(timeline, provenance, cmp, selected, document)

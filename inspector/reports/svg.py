@@ -6,7 +6,7 @@ browser inlines it in the HTML and Qt's SVG renderer draws the same chart for th
 
 from __future__ import annotations
 
-from html import escape
+from markupsafe import Markup
 
 from ..core import colors
 
@@ -15,6 +15,12 @@ PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#1
 
 def _n(v: float) -> str:
     return f"{v:.1f}"
+
+
+def _svg(markup: str, *args) -> Markup:
+    """``markup`` is this module's own SVG; ``Markup.format`` escapes every argument (names and
+    labels come from users and models), so a chart is safe to put in a page as it is."""
+    return Markup(markup).format(*args)
 
 
 def line_chart(
@@ -26,7 +32,7 @@ def line_chart(
     width: int = 640,
     height: int = 260,
     bands: dict[str, list[tuple[float, list[float] | None]]] | None = None,
-) -> str:
+) -> Markup:
     """Curves over steps; None values break the curve. ``point_notes`` label x positions (e.g. n=).
 
     ``bands`` maps a curve's name to (x, [lo, hi]) per point: its 95 % interval, shaded.
@@ -44,23 +50,39 @@ def line_chart(
         return top + (1 - (min(max(y, y0), y1) - y0) / (y1 - y0)) * ph
 
     out = [
-        f'<svg viewBox="0 0 {width} {height}" width="{width}" '
-        f'height="{height}" role="img" aria-label="{escape(title)}">',
-        f'<text x="{left}" y="16" font-size="13" font-weight="bold" fill="#222">{escape(title)}</text>',
+        _svg(
+            '<svg viewBox="0 0 {0} {1}" width="{0}" height="{1}" role="img" aria-label="{2}">',
+            width,
+            height,
+            title,
+        ),
+        _svg(
+            '<text x="{}" y="16" font-size="13" font-weight="bold" fill="#222">{}</text>',
+            left,
+            title,
+        ),
     ]
     for i in range(5):
         y = y0 + (y1 - y0) * i / 4
         out.append(
-            f'<line x1="{left}" x2="{left + pw}" y1="{_n(py(y))}" y2="{_n(py(y))}" stroke="#e3e3e3"/>'
-            f'<text x="{left - 6}" y="{_n(py(y) + 4)}" font-size="11" fill="#444" text-anchor="end">{y:g}</text>'
+            _svg(
+                '<line x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" stroke="#e3e3e3"/>'
+                '<text x="{}" y="{:.1f}" font-size="11" fill="#444" text-anchor="end">{:g}</text>',
+                *(left, left + pw, py(y), py(y), left - 6, py(y) + 4, y),
+            )
         )
     for x in xs:
         out.append(
-            f'<text x="{_n(px(x))}" y="{top + ph + 16}" font-size="11" fill="#444" text-anchor="middle">{x:g}</text>'
+            _svg(
+                '<text x="{:.1f}" y="{}" font-size="11" fill="#444" text-anchor="middle">{:g}</text>',
+                *(px(x), top + ph + 16, x),
+            )
         )
     out.append(
-        f'<text x="{left + pw / 2:.1f}" y="{height - 6}" font-size="11" fill="#444" text-anchor="middle">'
-        f"{escape(x_label)}</text>"
+        _svg(
+            '<text x="{:.1f}" y="{}" font-size="11" fill="#444" text-anchor="middle">{}</text>',
+            *(left + pw / 2, height - 6, x_label),
+        )
     )
     for k, (name, pts) in enumerate(series):
         color = PALETTE[k % len(PALETTE)]
@@ -74,25 +96,34 @@ def line_chart(
         runs += [cur] if cur else []
         for run in runs:
             d = " ".join(f"{_n(px(x))},{_n(py(y))}" for x, y in run)
-            out.append(f'<polyline points="{d}" fill="none" stroke="{color}" stroke-width="2"/>')
+            out.append(
+                _svg('<polyline points="{}" fill="none" stroke="{}" stroke-width="2"/>', d, color)
+            )
             out += [
-                f'<circle cx="{_n(px(x))}" cy="{_n(py(y))}" r="3.5" fill="{color}">'
-                f"<title>{escape(name)} at {x:g}: {y:.3f}</title></circle>"
+                _svg(
+                    '<circle cx="{:.1f}" cy="{:.1f}" r="3.5" fill="{}">'
+                    "<title>{} at {:g}: {:.3f}</title></circle>",
+                    *(px(x), py(y), color, name, x, y),
+                )
                 for x, y in run
             ]
         ly = top + 14 + 16 * k
         out.append(
-            f'<line x1="{left + pw + 12}" x2="{left + pw + 30}" y1="{ly - 4}" y2="{ly - 4}" '
-            f'stroke="{color}" stroke-width="2"/><text x="{left + pw + 34}" y="{ly}" font-size="11" fill="#444">'
-            f"{escape(name)}</text>"
+            _svg(
+                '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="2"/>'
+                '<text x="{}" y="{}" font-size="11" fill="#444">{}</text>',
+                *(left + pw + 12, left + pw + 30, ly - 4, ly - 4, color, left + pw + 34, ly, name),
+            )
         )
     for x, note in (point_notes or {}).items():
         out.append(
-            f'<text x="{_n(px(x))}" y="{top + ph + 29}" font-size="11" fill="#444" '
-            f'text-anchor="middle">{escape(note)}</text>'
+            _svg(
+                '<text x="{:.1f}" y="{}" font-size="11" fill="#444" text-anchor="middle">{}</text>',
+                *(px(x), top + ph + 29, note),
+            )
         )
-    out.append("</svg>")
-    return "".join(out)
+    out.append(Markup("</svg>"))
+    return Markup("").join(out)
 
 
 TOP_K = 15  # bars per chart; the rest are summed in one line (the input itself shows them all)
@@ -109,14 +140,20 @@ def _band(name: str, pts, color: str, px, py) -> list[str]:
             edge = [(a, hi) for a, _, hi in run] + [(a, lo) for a, lo, _ in reversed(run)]
             d = " ".join(f"{_n(px(a))},{_n(py(b))}" for a, b in edge)
             out.append(
-                f'<polygon points="{d}" fill="{color}" fill-opacity="0.15" stroke="none">'
-                f"<title>{escape(name)}: 95 % interval</title></polygon>"
+                _svg(
+                    '<polygon points="{}" fill="{}" fill-opacity="0.15" stroke="none">'
+                    "<title>{}: 95 % interval</title></polygon>",
+                    *(d, color, name),
+                )
             )
         elif run:
             a, lo, hi = run[0]
             out.append(
-                f'<line x1="{_n(px(a))}" x2="{_n(px(a))}" y1="{_n(py(lo))}" y2="{_n(py(hi))}" '
-                f'stroke="{color}" stroke-opacity="0.35" stroke-width="6"/>'
+                _svg(
+                    '<line x1="{0:.1f}" x2="{0:.1f}" y1="{1:.1f}" y2="{2:.1f}" '
+                    'stroke="{3}" stroke-opacity="0.35" stroke-width="6"/>',
+                    *(px(a), py(lo), py(hi), color),
+                )
             )
         run = []
     return out
@@ -132,7 +169,7 @@ def paired_bars(
     width: int = 640,
     signed: tuple[list, list] | None = None,
     top_k: int = TOP_K,
-) -> str:
+) -> Markup:
     """Horizontal bars of Δ for A and B side by side, the top units by the larger Δ first.
 
     Colours are the app's Δ scale (``core.colors``): orange for the answer, purple against;
@@ -145,15 +182,23 @@ def paired_bars(
     vmax = max([*a, *b, 1e-9])
     signs = signed or ([None] * len(a), [None] * len(b))
     out = [
-        f'<svg viewBox="0 0 {width} {height}" width="{width}" '
-        f'height="{height}" role="img" aria-label="measured shift per unit">'
+        _svg(
+            '<svg viewBox="0 0 {0} {1}" width="{0}" height="{1}" role="img" '
+            'aria-label="measured shift per unit">',
+            width,
+            height,
+        )
     ]
     for col, (name, vals, marks, sign) in enumerate(
         ((names[0], a, marks_a, signs[0]), (names[1], b, marks_b, signs[1]))
     ):
         x = left + col * (half + 10)
         out.append(
-            f'<text x="{x}" y="16" font-size="13" font-weight="bold" fill="#222">{escape(name)}</text>'
+            _svg(
+                '<text x="{}" y="16" font-size="13" font-weight="bold" fill="#222">{}</text>',
+                x,
+                name,
+            )
         )
         for r, i in enumerate(shown):
             v = vals[i]
@@ -162,19 +207,27 @@ def paired_bars(
             mark = f" {colors.CITED_MARK}" if i in marks else ""
             fill = colors.hex_rgb(colors.side_rgb(sign[i] if i < len(sign) else None))
             out.append(
-                f'<rect x="{x}" y="{y}" width="{w:.1f}" height="{row - 6}" fill="{fill}">'
-                f"<title>{escape(labels[i])}: Δ {v:.3f}{' (cited)' if mark else ''}</title></rect>"
-                f'<text x="{x + w + 4:.1f}" y="{y + row - 10}" font-size="11" fill="#444">{v:.3f}{mark}</text>'
+                _svg(
+                    '<rect x="{}" y="{}" width="{:.1f}" height="{}" fill="{}">'
+                    "<title>{}: Δ {:.3f}{}</title></rect>"
+                    '<text x="{:.1f}" y="{}" font-size="11" fill="#444">{:.3f}{}</text>',
+                    *(x, y, w, row - 6, fill, labels[i], v, " (cited)" if mark else ""),
+                    *(x + w + 4, y + row - 10, v, mark),
+                )
             )
         if rest:
             out.append(
-                f'<text x="{x}" y="{26 + len(shown) * row + row - 10}" font-size="11" fill="#666">'
-                f"+{len(rest)} more, ΣΔ {sum(vals[i] for i in rest):.2f}</text>"
+                _svg(
+                    '<text x="{}" y="{}" font-size="11" fill="#666">+{} more, ΣΔ {:.2f}</text>',
+                    *(x, 26 + len(shown) * row + row - 10, len(rest), sum(vals[i] for i in rest)),
+                )
             )
     for r, i in enumerate(shown):
         out.append(
-            f'<text x="{left - 6}" y="{26 + r * row + row - 10}" font-size="11" fill="#444" text-anchor="end">'
-            f"{escape(labels[i][:18])}</text>"
+            _svg(
+                '<text x="{}" y="{}" font-size="11" fill="#444" text-anchor="end">{}</text>',
+                *(left - 6, 26 + r * row + row - 10, labels[i][:18]),
+            )
         )
-    out.append("</svg>")
-    return "".join(out)
+    out.append(Markup("</svg>"))
+    return Markup("").join(out)

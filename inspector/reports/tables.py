@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..core.safeio import atomic_write_text
-from .model import Report, top_unit
+from .model import ExampleRow, Report
 
 # A spreadsheet reads a cell starting with one of these as a formula (CSV injection);
 # inputs and explanations are text from users and models, so they are quoted with a '
@@ -105,23 +106,23 @@ def _cell(v) -> str:
 
 
 def checkpoint_rows(r: Report) -> list[dict]:
-    ref = r.timeline.get("reference")
+    """One CSV row per checkpoint: CHECKPOINT_FIELDS."""
     return [
         {
-            "checkpoint": c["name"],
-            "step": c.get("step"),
-            "is_reference": int(c["name"] == ref),
-            "hash": c.get("hash"),
-            "sha256": c.get("sha256"),
-            "duplicate_of": c.get("duplicate_of"),
-            "error": c.get("error"),
-            **_metric_cells(c.get("metrics") or {}),
+            "checkpoint": c.name,
+            "step": c.step,
+            "is_reference": int(c.is_reference),
+            "hash": c.hash,
+            "sha256": c.sha256,
+            "duplicate_of": c.duplicate_of,
+            "error": c.error,
+            **_metric_cells(c.metrics),
         }
-        for c in r.timeline["checkpoints"]
+        for c in r.checkpoints
     ]
 
 
-def _metric_cells(m: dict) -> dict:
+def _metric_cells(m: Mapping) -> dict:
     metric_fields = CHECKPOINT_FIELDS[CHECKPOINT_FIELDS.index("error") + 1 :]
     out = {k: m.get(k) for k in metric_fields if not k.endswith(("_lo", "_hi"))}
     for k in INTERVAL_METRICS:
@@ -131,34 +132,27 @@ def _metric_cells(m: dict) -> dict:
 
 
 def example_rows(r: Report) -> list[dict]:
-    rows = []
-    for c in r.timeline["checkpoints"]:
-        for i, ex in enumerate(c["examples"]):
-            t = top_unit(ex)
-            expl = ex.get("explanation") or {}
-            units = ex.get("units") or []
-            rows.append(
-                {
-                    "checkpoint": c["name"],
-                    "step": c.get("step"),
-                    "example": i,
-                    "input": ex["input"],
-                    "gold": ex.get("gold"),
-                    "label": ex["prediction"]["label"],
-                    "p_label": ex["prediction"]["probs"][ex["prediction"]["label"]],
-                    "top_unit": units[t]["text"] if t is not None else None,
-                    "top_delta": units[t]["delta"] if t is not None else None,
-                    "cited": " ".join(
-                        units[j]["text"] for j in expl.get("cited", []) if j < len(units)
-                    ),
-                    "cited_how": " ".join(
-                        c.get("how", "").replace(" ", "_") for c in expl.get("citations", [])
-                    ),
-                    "explanation": expl.get("text"),
-                    **{k: ex.get("metrics", {}).get(k) for k in EXAMPLE_METRICS},
-                }
-            )
-    return rows
+    """One CSV row per example × checkpoint: EXAMPLE_FIELDS."""
+    return [_example_cells(ex) for c in r.checkpoints for ex in c.examples]
+
+
+def _example_cells(ex: ExampleRow) -> dict:
+    top = ex.top
+    return {
+        "checkpoint": ex.checkpoint,
+        "step": ex.step,
+        "example": ex.index,
+        "input": ex.input,
+        "gold": ex.gold,
+        "label": ex.label,
+        "p_label": ex.p_label,
+        "top_unit": top.text if top else None,
+        "top_delta": top.delta if top else None,
+        "cited": " ".join(ex.cited_texts),
+        "cited_how": " ".join(how.replace(" ", "_") for how in ex.cited_how),
+        "explanation": ex.explanation,
+        **{k: ex.metrics.get(k) for k in EXAMPLE_METRICS},
+    }
 
 
 def to_csv(rows: list[dict], fields: tuple[str, ...]) -> str:
