@@ -18,24 +18,23 @@ def positive_int(value: str) -> int:
     return n
 
 
-def fraction(value: str) -> float:
-    try:
-        x = float(value)
-    except ValueError:
-        x = -1.0
-    if not 0.0 <= x <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {value!r}")
-    return x
+def _number_in(lo: float, hi: float, expected: str):
+    """An argparse type: a number from ``lo`` to ``hi`` (NaN and words are refused alike)."""
+
+    def parse(value: str) -> float:
+        try:
+            x = float(value)
+        except ValueError:
+            x = float("nan")
+        if not lo <= x <= hi:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {value!r}")
+        return x
+
+    return parse
 
 
-def seconds(value: str) -> float:
-    try:
-        x = float(value)
-    except ValueError:
-        x = -1.0
-    if not 0.0 <= x <= 3600.0:
-        raise argparse.ArgumentTypeError(f"expected seconds from 0 to 3600, got {value!r}")
-    return x
+fraction = _number_in(0.0, 1.0, "a number from 0 to 1")
+seconds = _number_in(0.0, 3600.0, "seconds from 0 to 3600")
 
 
 def settings_from_args(args) -> Settings:

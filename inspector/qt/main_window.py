@@ -6,7 +6,6 @@ the controller keeps its results current, and the panels repaint from its change
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
@@ -49,11 +48,10 @@ from .prediction_panel import PredictionPanel
 from .probe_editor import ProbeEditor
 from .spans import carry_spans
 from .stated_panel import StatedPanel
-from .status import MessageBanner, ProgressRouter, StatusWidgets
+from .status import MessageBanner, Messages, ProgressRouter, StatusWidgets
 from .top_units import TopUnits
 from .worker import Worker
 
-log = logging.getLogger(__name__)
 AUTOSAVE_MS = 500  # a kill -9 loses at most the edit made in the last half second
 PAINT_MS = 120  # streaming results are painted at most this often
 
@@ -82,13 +80,11 @@ class MainWindow(QMainWindow):
         self.analysis = AnalysisController(self.state, self.worker, self)
         if self.prefs.threads:
             torch_threads(self.prefs.threads)
-        self._settled_by_success: str | None = None  # an error banner a good result retires
         self.menus: dict = {}
         # dialogs, made at their first opening and kept while open
         self.shortcuts_dialog = self.about_dialog = self.preferences_dialog = None
         self.restoring = False
         self.docks_fitted = False  # default dock sizes are set once, at the first show
-        self._noted: set[tuple[str, str]] = set()  # (input, note) already shown
         self.undo_stack = QUndoStack(self)
         self._paint_timer = QTimer(self, singleShot=True, interval=PAINT_MS)
         self._paint_timer.timeout.connect(self._paint_later)
@@ -174,8 +170,9 @@ class MainWindow(QMainWindow):
         # the pinned baseline is a side job: it never takes over the status bar
         self.progress_router = ProgressRouter(self.status, self.worker, self.analysis.cancel)
         self.cancel_shown = self.progress_router.cancel_shown
-        self.analysis.done.connect(self._on_done)
-        self.analysis.failed.connect(self._on_failed)
+        self.messages = Messages(self.banner, self.status, self.statusBar())
+        self.analysis.done.connect(self.messages.done)
+        self.analysis.failed.connect(lambda m, d: self.messages.failed(m, d, self.state.checkpoint))
 
     def _observe_state(self) -> None:
         ev = self.state.events
@@ -328,7 +325,7 @@ class MainWindow(QMainWindow):
 
     def _on_result(self, result: ExampleResult | None) -> None:
         """Paint a final (or dropped) result now, streamed ones at most every PAINT_MS."""
-        self._show_notes(result)
+        self.messages.notes(result)
         final = result is None or bool(result.metrics)
         if final or not self._paint_timer.isActive():
             self._paint_timer.stop()
@@ -357,41 +354,13 @@ class MainWindow(QMainWindow):
     def _paint_prediction(self) -> None:
         self.prediction.display(self.state.result, self.state.baseline)
 
-    def _on_done(self, outcome) -> None:
-        if not self.banner.isHidden() and self.banner.label.text() == self._settled_by_success:
-            self.banner.hide()  # what failed works now
-        hit = " · cache hit" if outcome.cache_hit else ""
-        self.status.model.setText(f"{outcome.model_line}{hit}")
-        secs = outcome.result.seconds.get("total")
-        self.status.idle(f"done in {secs:.2f} s" if secs and not outcome.cache_hit else "done")
-        self._show_notes(outcome.result)
-
-    def _show_notes(self, result: ExampleResult | None) -> None:
-        """A capped input or a long sweep is told when known, not when the sweep ends; once each."""
-        for note in result.notes if result is not None else ():
-            if (result.input, note) not in self._noted:
-                self._noted.add((result.input, note))
-                self.show_message(note, "warning")
-
-    def _on_failed(self, message: str, details: str) -> None:
-        self.status.idle("failed")
-        name = Path(self.state.checkpoint).name if self.state.checkpoint else ""
-        if self.status.model.text().endswith("· loading"):
-            self.status.model.setText(f"{name} · not loaded")
-        # the analysis and the baseline request fail alike: one banner, not two
-        if not (self.banner.isVisible() and self.banner.label.text() == message):
-            self.show_analysis_error(message, details)
-
     def show_analysis_error(self, message: str, details: str = "") -> None:
         """An error that the next good analysis settles (a bad probe, a model that failed)."""
-        self.show_message(message, "error", details)
-        self._settled_by_success = message
+        self.messages.error_until_success(message, details)
 
     def show_message(self, text: str, level: str = "info", details: str = "") -> None:
         """A non-modal banner (errors offer "Copy details"); also logged."""
-        getattr(log, {"error": "error", "warning": "warning"}.get(level, "info"))("%s", text)
-        self.banner.show_message(text, level, details)
-        self.statusBar().showMessage(text, 8000)
+        self.messages.show(text, level, details)
 
     # -- sessions ------------------------------------------------------------------
     def changed(self) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtWidgets import QFileDialog, QInputDialog
+
 from ..core.checkpoints import inspect_checkpoint
 from ..core.errors import InspectorError
 from ..core.inputs import load_inputs
@@ -120,8 +122,6 @@ def remember(win, path: str) -> None:
         win.prefs.save()
     except OSError:
         pass
-    from .window_actions import refresh_recent
-
     refresh_recent(win)
 
 
@@ -168,3 +168,70 @@ def open_dropped(win, paths: list[Path]) -> None:
             open_inputs(win, path)
         else:
             win.open_path(path)
+
+
+# -- the dialogs of File ▸ Open… and Save probe -------------------------------------
+def open_folder_dialog(win) -> None:
+    path = QFileDialog.getExistingDirectory(win, "Open a checkpoint or series folder")
+    if path:
+        win.open_path(path, **_layout_options(win, Path(path)))
+
+
+def _layout_options(win, path: Path) -> dict:
+    """The open dialog's follow-up questions: which hub revisions, which base for adapters."""
+    ask, options = layout_questions(path), {}
+    if ask["revisions"]:
+        text, ok = QInputDialog.getText(
+            win,
+            "Revisions",
+            "Revisions to include (a regular expression such as ^step\\d+000$; empty: all):",
+        )
+        if ok and text.strip():
+            options["revisions"] = text.strip()
+    if ask["base"]:
+        base = QFileDialog.getExistingDirectory(
+            win, "The base model these LoRA adapters were trained on"
+        )
+        if base:
+            options["base"] = base
+    return options
+
+
+def open_gguf_dialog(win) -> None:
+    path, _ = QFileDialog.getOpenFileName(win, "Open a GGUF checkpoint", "", "GGUF (*.gguf)")
+    if path:
+        win.open_path(path)
+
+
+def open_probe_dialog(win) -> None:
+    path, _ = QFileDialog.getOpenFileName(win, "Open a probe", "", "Probe (*.toml)")
+    if path:
+        win.open_probe(path)
+
+
+def open_inputs_dialog(win) -> None:
+    path, _ = QFileDialog.getOpenFileName(
+        win, "Open inputs", "", "Inputs (*.jsonl *.txt);;All files (*)"
+    )
+    if path:
+        win.open_inputs(path)
+
+
+def save_probe_dialog(win, ask: bool) -> None:
+    path = win.probe_editor.path
+    if ask or not path:
+        path, _ = QFileDialog.getSaveFileName(
+            win, "Save probe", path or "probe.toml", "Probe (*.toml)"
+        )
+    if path:
+        win.probe_editor.save(path)
+        win.changed()
+
+
+def refresh_recent(win) -> None:
+    menu = win.acts.recent_menu
+    menu.clear()
+    for i, path in enumerate(win.prefs.recent[:10]):
+        act = menu.addAction(f"&{(i + 1) % 10} {Path(path).name}  —  {path}")
+        act.triggered.connect(lambda _c, p=path: win.open_path(p))
+    menu.setEnabled(bool(win.prefs.recent))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
@@ -23,6 +25,7 @@ def set_text(label: QLabel, text: str) -> None:
         label.setText(text)
 
 
+log = logging.getLogger(__name__)
 COLORS = {"info": "#e8f0fe", "warning": "#fff4ce", "error": "#fde7e9"}
 BANNER_TEXT = "#1a1a1a"
 
@@ -167,3 +170,50 @@ class ProgressRouter(QObject):
             h.cancel()
         else:
             self._cancel_default()
+
+
+class Messages:
+    """What the window tells the user: the banner, the status bar and the log, in one place.
+
+    An analysis error stays up until the next good result settles it; a result's notes (a
+    capped input, a long sweep) are told once each, as soon as they are known.
+    """
+
+    def __init__(self, banner: MessageBanner, status: StatusWidgets, bar: QStatusBar):
+        self.banner, self.status, self.bar = banner, status, bar
+        self._settled_by_success: str | None = None
+        self._noted: set[tuple[str, str]] = set()  # (input, note) already shown
+
+    def show(self, text: str, level: str = "info", details: str = "") -> None:
+        getattr(log, {"error": "error", "warning": "warning"}.get(level, "info"))("%s", text)
+        self.banner.show_message(text, level, details)
+        self.bar.showMessage(text, 8000)
+
+    def error_until_success(self, message: str, details: str = "") -> None:
+        self.show(message, "error", details)
+        self._settled_by_success = message
+
+    def notes(self, result) -> None:
+        for note in result.notes if result is not None else ():
+            if (result.input, note) not in self._noted:
+                self._noted.add((result.input, note))
+                self.show(note, "warning")
+
+    def done(self, outcome) -> None:
+        """An analysis finished: what failed before works now, and the model line says how."""
+        if not self.banner.isHidden() and self.banner.label.text() == self._settled_by_success:
+            self.banner.hide()
+        hit = " · cache hit" if outcome.cache_hit else ""
+        self.status.model.setText(f"{outcome.model_line}{hit}")
+        secs = outcome.result.seconds.get("total")
+        self.status.idle(f"done in {secs:.2f} s" if secs and not outcome.cache_hit else "done")
+        self.notes(outcome.result)
+
+    def failed(self, message: str, details: str, checkpoint: str | None) -> None:
+        self.status.idle("failed")
+        if self.status.model.text().endswith("· loading"):
+            name = Path(checkpoint).name if checkpoint else ""
+            self.status.model.setText(f"{name} · not loaded")
+        # the analysis and the baseline request fail alike: one banner, not two
+        if not (self.banner.isVisible() and self.banner.label.text() == message):
+            self.error_until_success(message, details)

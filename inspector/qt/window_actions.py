@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QInputDialog
+from PySide6.QtWidgets import QInputDialog
 
 from ..core.units import UNIT_KINDS
+from . import opening
 from .spans import add_span
 
 KS = QKeySequence.StandardKey
@@ -61,7 +61,7 @@ def _file(win, acts: WindowActions) -> None:
         win,
         "File",
         "&Open folder…",
-        lambda: _open_folder(win),
+        lambda: opening.open_folder_dialog(win),
         KS.Open,
         "Open a checkpoint or series folder",
     )
@@ -69,7 +69,7 @@ def _file(win, acts: WindowActions) -> None:
         win,
         "File",
         "Open .&gguf file…",
-        lambda: _open_gguf(win),
+        lambda: opening.open_gguf_dialog(win),
         "Ctrl+Shift+O",
         "Open a single GGUF checkpoint",
     )
@@ -77,26 +77,36 @@ def _file(win, acts: WindowActions) -> None:
         win,
         "File",
         "Open &probe…",
-        lambda: _open_probe(win),
+        lambda: opening.open_probe_dialog(win),
         "Ctrl+Shift+P",
         "Open a probe TOML file",
     )
     _act(
-        win, "File", "Open &inputs…", lambda: _open_inputs(win), "Ctrl+Shift+I", "Open an input set"
+        win,
+        "File",
+        "Open &inputs…",
+        lambda: opening.open_inputs_dialog(win),
+        "Ctrl+Shift+I",
+        "Open an input set",
     )
     acts.recent_menu = win.menus["File"].addMenu("Open &recent")
-    refresh_recent(win)
+    opening.refresh_recent(win)
     win.menus["File"].addSeparator()
     _act(
-        win, "File", "&Save probe", lambda: _save_probe(win, False), KS.Save, "Save the probe file"
+        win,
+        "File",
+        "&Save probe",
+        lambda: opening.save_probe_dialog(win, False),
+        KS.Save,
+        "Save the probe file",
     )
-    _act(win, "File", "Save probe &as…", lambda: _save_probe(win, True), KS.SaveAs)
+    _act(win, "File", "Save probe &as…", lambda: opening.save_probe_dialog(win, True), KS.SaveAs)
     win.menus["File"].addSeparator()
     _act(win, "File", "&Quit", win.close, KS.Quit)
     pe = win.probe_editor
-    pe.save_btn.clicked.connect(lambda: _save_probe(win, False))
-    pe.save_as_btn.clicked.connect(lambda: _save_probe(win, True))
-    pe.open_requested.connect(lambda: _open_probe(win))
+    pe.save_btn.clicked.connect(lambda: opening.save_probe_dialog(win, False))
+    pe.save_as_btn.clicked.connect(lambda: opening.save_probe_dialog(win, True))
+    pe.open_requested.connect(lambda: opening.open_probe_dialog(win))
     apply = QAction("Apply probe", win, shortcut="Ctrl+Shift+Return", triggered=pe.apply)
     win.addAction(apply)
 
@@ -320,74 +330,6 @@ def _ask_tau(win) -> None:
     )
     if ok:
         win.set_settings(win.settings.with_(tau=tau))
-
-
-def _open_folder(win) -> None:
-    path = QFileDialog.getExistingDirectory(win, "Open a checkpoint or series folder")
-    if path:
-        win.open_path(path, **_layout_options(win, Path(path)))
-
-
-def _layout_options(win, path: Path) -> dict:
-    """The open dialog's follow-up questions: which hub revisions, which base for adapters."""
-    from .opening import layout_questions
-
-    ask, options = layout_questions(path), {}
-    if ask["revisions"]:
-        text, ok = QInputDialog.getText(
-            win,
-            "Revisions",
-            "Revisions to include (a regular expression such as ^step\\d+000$; empty: all):",
-        )
-        if ok and text.strip():
-            options["revisions"] = text.strip()
-    if ask["base"]:
-        base = QFileDialog.getExistingDirectory(
-            win, "The base model these LoRA adapters were trained on"
-        )
-        if base:
-            options["base"] = base
-    return options
-
-
-def _open_gguf(win) -> None:
-    path, _ = QFileDialog.getOpenFileName(win, "Open a GGUF checkpoint", "", "GGUF (*.gguf)")
-    if path:
-        win.open_path(path)
-
-
-def _open_probe(win) -> None:
-    path, _ = QFileDialog.getOpenFileName(win, "Open a probe", "", "Probe (*.toml)")
-    if path:
-        win.open_probe(path)
-
-
-def _open_inputs(win) -> None:
-    path, _ = QFileDialog.getOpenFileName(
-        win, "Open inputs", "", "Inputs (*.jsonl *.txt);;All files (*)"
-    )
-    if path:
-        win.open_inputs(path)
-
-
-def _save_probe(win, ask: bool) -> None:
-    path = win.probe_editor.path
-    if ask or not path:
-        path, _ = QFileDialog.getSaveFileName(
-            win, "Save probe", path or "probe.toml", "Probe (*.toml)"
-        )
-    if path:
-        win.probe_editor.save(path)
-        win.changed()
-
-
-def refresh_recent(win) -> None:
-    menu = win.acts.recent_menu
-    menu.clear()
-    for i, path in enumerate(win.prefs.recent[:10]):
-        act = menu.addAction(f"&{(i + 1) % 10} {Path(path).name}  —  {path}")
-        act.triggered.connect(lambda _c, p=path: win.open_path(p))
-    menu.setEnabled(bool(win.prefs.recent))
 
 
 def shortcut_help(win) -> str:
