@@ -7,6 +7,7 @@ as skipped in both.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -143,6 +144,9 @@ def test_two_workers_equal_one_process_and_only_the_driver_writes_the_cache(
     out = tmp_path / "workers.json"
     assert main([*args, "--workers", "2", "--json", str(out)]) == 0
     assert_same_timeline(json.loads(out.read_text()), single)
+    # the inputs file is recorded by its digest, as a local run records it
+    sha = hashlib.sha256(inputs_file.read_bytes()).hexdigest()
+    assert json.loads(out.read_text())["inputs_file"]["sha256"] == sha
     # two loadable checkpoints × 4 inputs, written by this process; no worker opened a cache
     assert _rows(tmp_path) == 8
     assert not (ray_cluster / "results.sqlite").exists()

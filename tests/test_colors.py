@@ -66,3 +66,15 @@ def test_text_on_every_tint_is_readable_on_light_and_dark_backgrounds(bg):
         for s in (-0.1, 0.1):
             tint = colors.delta_rgb(d, s, 1.0, bg)
             assert colors.contrast(colors.text_on(tint), tint) >= 4.5
+
+
+@pytest.mark.parametrize("kind", list(CVD))
+def test_yes_and_no_cells_stay_apart_for_colour_blind_readers(kind):
+    # the timeline's Hit@1 strip: red and green collapse to one brown under deuteranopia
+    yes, no = _simulate(colors.YES, kind), _simulate(colors.NO, kind)
+    assert _dist(yes, no) > 0.3
+    grey = _simulate(colors.UNMEASURED, kind)
+    assert min(_dist(yes, grey), _dist(no, grey)) > 0.3
+    red, green = _simulate((220, 60, 50), kind), _simulate((60, 170, 80), kind)
+    if kind == "deuteranopia":
+        assert _dist(red, green) < _dist(yes, no) / 2  # the old pair, for comparison

@@ -71,7 +71,7 @@ def timeline_from_args(args, settings: Settings) -> tuple[TimelineResult, Probe,
         if placement["workers"] or placement["address"]:
             from ..core.cluster import run_cluster_timeline
 
-            result = run_cluster_timeline(*request, **common, **placement)
+            result = run_cluster_timeline(*request, **common, **placement, inputs_path=args.inputs)
         else:
             pool = ModelPool(1, device=args.device, dtype=settings.dtype)
             result = run_timeline(*request, **common, pool=pool, inputs_path=args.inputs)

@@ -286,6 +286,7 @@ def run_cluster_timeline(
     device: str = "auto",
     trusted: list[str] | tuple[str, ...] = (),
     cluster: RayCluster | None = None,
+    inputs_path: str | None = None,
 ) -> TimelineResult:
     """``run_timeline`` with the analysis spread over a Ray cluster; same result, same cache."""
     check_request(series, examples, reference)
@@ -297,4 +298,4 @@ def run_cluster_timeline(
         else:
             with RayCluster(workers, address, device, trusted) as c:
                 c.run(plan, cache, task)
-    return assemble(plan, series, reference, task, on_checkpoint)
+    return assemble(plan, series, reference, task, on_checkpoint, inputs_path)

@@ -25,6 +25,11 @@ WHITE: RGB = (255, 255, 255)
 FLOOR = 0.05  # Δ below this never reaches full colour
 MIN_ALPHA, MAX_ALPHA = 0.12, 0.9
 CITED_MARK = "◆"
+# yes/no cells (the timeline's Hit@1 strip): Okabe–Ito blue and vermillion, which stay apart
+# for colour-blind readers where red and green do not; light grey = not measured
+YES: RGB = (0, 114, 178)
+NO: RGB = (213, 94, 0)
+UNMEASURED: RGB = (235, 235, 235)
 LEGEND = (
     "orange: removing the unit lowers the predicted label's probability (it speaks for the "
     "answer); purple: removing it raises it (against); darker = larger Δ; ◆ / underlined = "

@@ -86,7 +86,7 @@ def timeline_job(
             return run_cluster_timeline(
                 series, probe, examples, settings, reference=reference, cache=cache,
                 address=cluster.address, device=cluster.device, trusted=list(cluster.trusted),
-                **streamed,
+                inputs_path=inputs_path, **streamed,
             )  # fmt: skip
         from .timeline import run_timeline
 

@@ -218,6 +218,7 @@ def assemble(
     reference: str | None,
     task: TaskState | None = None,
     on_checkpoint=None,
+    inputs_path: str | None = None,
 ) -> TimelineResult:
     """The timeline of a complete plan, through ``run_timeline`` (same metrics, same JSON)."""
     index = {e.name: i for i, e in enumerate(plan.entries)}
@@ -251,4 +252,5 @@ def assemble(
         task=_Quiet(ensure_task(task)),
         on_checkpoint=on_checkpoint,
         run_one=run_one,
+        inputs_path=inputs_path,  # its SHA-256 is recorded, as a local run records it
     )

@@ -8,11 +8,12 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QComboBox, QVBoxLayout, QWidget
 
+from ..core import colors
 from ..core.timeline import TimelineResult
 from ..core.timeline_plot import cell_text, heat_matrix
 
-# red = no (0), green = yes (1), grey = not measured
-_LUT = np.array([[220, 60, 50], [60, 170, 80], [235, 235, 235]], np.ubyte)
+# no (0), yes (1), not measured (2): core.colors' colour-blind-safe pair
+_LUT = np.array([colors.NO, colors.YES, colors.UNMEASURED], np.ubyte)
 
 
 class HeatStrip(QWidget):
