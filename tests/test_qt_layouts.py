@@ -64,3 +64,26 @@ def test_lora_run_whose_base_moved_asks_for_it_and_opens_with_it(window, tmp_pat
     shutil.move(base, moved)
     assert window.open_path(run, base=str(moved))
     assert [n for n, _ in window.checkpoints] == ["checkpoint-10", "checkpoint-20"]
+
+
+def test_a_session_reopens_a_lora_run_with_the_base_it_was_opened_with(qtbot, window, tmp_path):
+    from inspector.core import adapters
+    from inspector.core.prefs import Preferences
+    from inspector.core.session import load_session
+    from inspector.qt.main_window import MainWindow
+
+    base = _base(tmp_path / "base")
+    run = tmp_path / "run"
+    for step in (10, 20):
+        _adapter(base, run / f"checkpoint-{step}", seed=step, base_name=str(tmp_path / "gone"))
+    assert window.open_path(run, base=str(base))
+    window.save_session(tmp_path / "session.json")
+    adapters._bases.clear()  # as in a new process: the base is known only from the session
+    again = MainWindow(prefs=Preferences(device="cpu"), autosave=False)
+    qtbot.addWidget(again)
+    try:
+        again.restore_session(load_session(tmp_path / "session.json"))
+        assert [n for n, _ in again.checkpoints] == ["checkpoint-10", "checkpoint-20"]
+        assert again.state.open_options == {"base": str(base)}
+    finally:
+        again.worker.shutdown()

@@ -22,6 +22,7 @@ SESSION_CHECK = F.record(
     {
         "version": F.integer(0, VERSION),
         "series": _PATH,
+        "open_options": F.record({"base": _PATH, "revisions": F.optional(F.string(1000))}),
         "checkpoint": _PATH,
         "probe_path": _PATH,
         "probe_text": F.optional(F.string()),
@@ -64,6 +65,7 @@ def check_session(data) -> None:
 @dataclass
 class Session:
     series: str | None = None  # a series folder, or a single checkpoint path
+    open_options: dict = field(default_factory=dict)  # {"base", "revisions"} it was opened with
     checkpoint: str | None = None  # the checkpoint's path
     probe_path: str | None = None
     probe_text: str | None = None  # the applied probe, verbatim

@@ -28,6 +28,7 @@ class SessionState:
     # what is open
     series: Series | None = None  # None for a single checkpoint
     series_path: str | None = None  # the folder (or file) the user opened
+    open_options: dict = field(default_factory=dict)  # how: {"base": LoRA base, "revisions"}
     checkpoints: list[tuple[str, str]] = field(default_factory=list)  # (name, path) in order
     checkpoint: str | None = None  # the path analysed now
     probe: Probe | None = None

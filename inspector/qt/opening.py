@@ -88,6 +88,7 @@ def open_path(win, path: Path, base: str | None = None, revisions: str | None = 
         return False
     st = win.state
     st.series, st.series_path, st.checkpoints = series, str(path), entries
+    st.open_options = {k: v for k, v in (("base", base), ("revisions", revisions)) if v}
     win.series_label.setText(f"  Series: <b>{path.name}</b>  ")
     win.series_label.setToolTip(str(path))
     win.picker.set_entries(entries)

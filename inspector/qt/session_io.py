@@ -18,6 +18,7 @@ def capture(win) -> Session:
     st = win.state
     return Session(
         series=st.series_path,
+        open_options=dict(st.open_options),
         checkpoint=st.checkpoint,
         probe_path=win.probe_editor.path,
         probe_text=win.probe.source if win.probe else (win.probe_editor.text() or None),
@@ -71,7 +72,9 @@ def restore(win, s: Session) -> None:
         win.set_inputs([Example(d["text"], d.get("label")) for d in s.inputs], s.current_input)
         st.current_input = s.current_input
         if s.series and Path(s.series).exists():
-            opened = win.open_path(s.series)
+            # the same LoRA base and revision filter as when it was opened
+            options = {k: s.open_options[k] for k in ("base", "revisions") if s.open_options.get(k)}
+            opened = win.open_path(s.series, **options)
             if opened and s.checkpoint and s.checkpoint != st.checkpoint:
                 win.open_checkpoint(s.checkpoint)
             if opened:
