@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ..core.analysis import (
+from ..core.example_metrics import (
     CHANCE_METRICS,
     COUNTERFACTUAL_METRICS,
     EXPLANATION_METRICS,

@@ -14,14 +14,14 @@ from collections.abc import Callable
 import torch
 
 from . import coarse, precision
-from . import metrics as M
 from .citing import citations
 from .errors import InputError, ProbeError
+from .example_metrics import example_metrics
 from .explanation import Explanation, generate
 from .loading import LoadedModel
 from .probe import Probe
 from .prompting import Rendered, encode, input_token_offsets, render
-from .redundancy import SHAPLEY_MAX_UNITS, sampled_shapley, top_k
+from .redundancy import SHAPLEY_MAX_UNITS, sampled_shapley
 from .results import ExampleResult, Settings
 from .scoring import label_probs, tokenize_verbalizers
 from .sweep import Sweeper
@@ -39,19 +39,6 @@ from .units import (
 
 EventFn = Callable[[str, ExampleResult], None]
 MAX_INPUT_CHARS = 200_000
-EXPLANATION_METRICS = (
-    "hit_at_1",
-    "rank",
-    "cited_mass",
-    "comprehensiveness",
-    "sufficiency",
-    "explanation_words",
-)
-# beside the raw ones: chance-corrected figures and group ablations (null when undefined)
-CHANCE_METRICS = ("hit_at_1_chance", "hit_at_1_lift", "cited_mass_chance", "cited_mass_lift")
-GROUP_METRICS = ("group_delta_cited", "group_delta_top_k", "sum_delta_top_k")
-# shown beside them in counterfactual mode (cf_precision and cf_recall are in the JSON too)
-COUNTERFACTUAL_METRICS = ("cf_f1", "cf_label_match")
 LONG_SWEEP_S = 15.0  # estimates above this are told to the user before the sweep starts
 
 
@@ -347,64 +334,8 @@ class Analyzer:
         return label_probs(sweeper.score(sweeper.prefix(seqs[0]), seqs, task), verbs)
 
     def metrics(self, text: str, result: ExampleResult, settings: Settings, prefix) -> dict:
-        deltas, cited = result.deltas, result.cited
-        tau = settings.tau
-        out: dict = {
-            "top_delta": max(deltas) if deltas else None,
-            "top_unit": M.top_unit(deltas),
-            "tau": tau,
-            "decided": M.decided(deltas, tau),
-        }
-        if result.gold is not None:
-            out["correct"] = 1.0 if result.label == result.gold else 0.0
-        # stable keys (scripts read the JSON): null when there is no explanation
-        out.update(dict.fromkeys((*EXPLANATION_METRICS, *CHANCE_METRICS, *GROUP_METRICS)))
-        k = result.predicted
-        filler = settings.filler_or_none
-        # over all units, not just the ablated ones: "cited only" must drop the rest too
-        units = self.units(text, settings)
-        texts = []
-        if result.explanation is not None:
-            texts += [
-                ablate(text, units, set(cited), filler),
-                keep_only(text, units, set(cited), filler),
-            ]
-        top = top_k(deltas, settings.top_k)
-        if top:
-            texts.append(ablate(text, units, set(top), filler))
-        scored = (
-            label_probs(self.sweeper.score(prefix, [self.ids(t) for t in texts]), self.verbs)
-            if texts
-            else None
-        )
-        if top:
-            out["group_delta_top_k"] = M.tvd(result.probs, scored[-1].tolist())
-            out["sum_delta_top_k"] = sum(deltas[i] for i in top)
-            out["top_k"] = len(top)
-        if result.explanation is not None:
-            hit = M.hit_at_1(deltas, cited, tau)
-            hit_chance = M.hit_at_1_chance(deltas, len(cited), tau)
-            mass = M.cited_mass(deltas, cited)
-            mass_chance = M.cited_mass_chance(deltas, len(cited))
-            out.update(
-                hit_at_1=hit,
-                rank=M.best_cited_rank(deltas, cited),
-                cited_mass=mass,
-                comprehensiveness=result.probs[k] - scored[0, k].item(),
-                sufficiency=result.probs[k] - scored[1, k].item(),
-                explanation_words=result.explanation.n_words,
-                hit_at_1_chance=hit_chance,
-                hit_at_1_lift=None if hit is None else hit - hit_chance,
-                cited_mass_chance=mass_chance,
-                cited_mass_lift=None if mass is None else mass - mass_chance,
-                group_delta_cited=M.tvd(result.probs, scored[0].tolist()) if cited else 0.0,
-                n_cited=len(cited),
-            )
-        if result.counterfactual:
-            pr = M.prf([c["stated_flip"] for c in result.counterfactual], result.flips)
-            out.update(cf_precision=pr["precision"], cf_recall=pr["recall"], cf_f1=pr["f1"])
-            out["cf_label_match"] = M.label_match(result.counterfactual)
-        return out
+        """The per-example metrics of a finished result (core/example_metrics.py)."""
+        return example_metrics(self, text, result, settings, prefix)
 
     def _shapley(self, text: str, result: ExampleResult, settings: Settings, prefix, task):
         """Sampled Shapley values of p(predicted label) over the units, within the time budget."""

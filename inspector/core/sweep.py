@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import torch
 
+from .packing import common_prefix, is_oom, packed_mask, visible
 from .scoring import Verbalizers, naive_scores
 from .tasks import TaskState, ensure_task
 
@@ -43,44 +44,6 @@ class Prefix:
 class _Item:
     f: int  # visible cache length
     tail: list[int]
-
-
-def common_prefix(a: list[int], b: list[int]) -> int:
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
-
-
-def _is_oom(exc: BaseException) -> bool:
-    return isinstance(exc, torch.OutOfMemoryError) or "out of memory" in str(exc).lower()
-
-
-def _packed_mask(segments, n_cache: int, n_new: int, dtype) -> torch.Tensor:
-    """Additive [n_new, n_cache + n_new] mask, built with a few tensor ops (no per-segment loop).
-
-    A row sees the cache up to its segment's ``f``, its own segment causally, and the
-    whole parent tail of a verbalizer branch.
-    """
-    spans = [s for s in segments if s[1] > s[0]]
-    lengths = torch.tensor([r1 - r0 for r0, r1, _, _ in spans])
-    starts = torch.tensor([r0 for r0, _, _, _ in spans]).repeat_interleave(lengths)
-    f = torch.tensor([fv for _, _, fv, _ in spans]).repeat_interleave(lengths)
-    parents = [p or (0, 0) for _, _, _, p in spans]
-    p_lo = torch.tensor([p[0] for p in parents]).repeat_interleave(lengths)
-    p_hi = torch.tensor([p[1] for p in parents]).repeat_interleave(lengths)
-    rows = torch.arange(n_new)[:, None]
-    cols = torch.arange(n_new)[None, :]
-    own = (cols >= starts[:, None]) & (cols <= rows)
-    parent = (cols >= p_lo[:, None]) & (cols < p_hi[:, None])
-    cache = torch.arange(n_cache)[None, :] < f[:, None]
-    allowed = torch.cat([cache, own | parent], dim=1)
-    return torch.zeros(allowed.shape, dtype=dtype).masked_fill_(~allowed, torch.finfo(dtype).min)
-
-
-def _visible(kv, n: int):
-    return [(k[:, :, :n], v[:, :, :n]) for k, v in kv]
 
 
 class Sweeper:
@@ -199,7 +162,7 @@ class Sweeper:
             try:
                 lps, slots, _ = self._forward([items[i] for i in chunk], prefix)
             except RuntimeError as exc:
-                if not _is_oom(exc) or self.max_tokens <= 16:
+                if not is_oom(exc) or self.max_tokens <= 16:
                     raise
                 self.max_tokens //= 2
                 log.warning("out of memory in sweep; batch lowered to %d tokens", self.max_tokens)
@@ -349,9 +312,9 @@ class Sweeper:
             return None, slots, None
         # cache positions no tail in this chunk can see are left out of the attention
         n_cache, n_new = max(s[2] for s in segments), len(tokens)
-        mask = _packed_mask(segments, n_cache, n_new, self.dtype)
+        mask = packed_mask(segments, n_cache, n_new, self.dtype)
         past = (
-            DynamicCache(ddp_cache_data=_visible(prefix.kv, n_cache)) if n_cache else DynamicCache()
+            DynamicCache(ddp_cache_data=visible(prefix.kv, n_cache)) if n_cache else DynamicCache()
         )
         t0 = time.perf_counter()
         with torch.inference_mode():

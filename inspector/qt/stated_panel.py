@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.analysis import COUNTERFACTUAL_METRICS, EXPLANATION_METRICS
 from ..core.citing import why_text
+from ..core.example_metrics import COUNTERFACTUAL_METRICS, EXPLANATION_METRICS
 from ..core.explanation import cited_spans
 from ..core.metrics import METRIC_HELP
 from ..core.results import ExampleResult
