@@ -11,13 +11,11 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
-from .cached import Cached, analyse_cached, baseline_cached
+from .cached import analyse_cached, baseline_cached
 from .inputs import Example
 from .probe import Probe
 from .results import ExampleResult, Settings
 from .series import Series
-
-Outcome = Cached  # what the UI paints: the result plus where it came from
 
 
 def snapshot(result: ExampleResult) -> ExampleResult:

@@ -1,7 +1,7 @@
 """The app's session state: what is open and what was measured, with a change event per field.
 
 The one truth the window shows (docs/ARCHITECTURE.md, "Session state"): widgets observe these
-fields through ``state.events.<field>`` and never keep a copy. Qt-free (psygnal), so it can be
+fields through ``state.events.<field>`` and hold only what they display. Qt-free (psygnal), so it can be
 built and checked without a display, as napari's viewer model and glue's state classes are.
 
 One invariant is kept here rather than checked by every view: ``result`` always belongs to
@@ -45,7 +45,6 @@ class SessionState:
     outcome: Any = None  # core.cached.Cached: how the last finished result came (hit, model)
     baseline: ExampleResult | None = None  # of ``baseline_text``
     timeline: Any = None  # core.timeline.TimelineResult of the last timeline run
-    error: str | None = None  # the last analysis error, until a good result settles it
 
     def set_text(self, text: str, gold: str | None = None) -> None:
         """The edited input; a result of another text is dropped (the invariant above)."""

@@ -103,7 +103,7 @@ class TimelineResult:
         for c in self.checkpoints:
             if c.name == name:
                 return c
-        raise KeyError(name)
+        raise KeyError(f"no checkpoint named {name!r} in the timeline")
 
     def to_dict(self) -> dict:
         """The ``timeline`` JSON, plus what it takes to reproduce it.

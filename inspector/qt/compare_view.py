@@ -69,7 +69,6 @@ class CompareDialog(QDialog):
         super().__init__(window)
         self.setWindowTitle("Compare checkpoints A|B")
         self.win = window
-        self.request = None  # the running comparison's Handle
         self.result: TimelineResult | None = None
         self.rows: list[Change] = []
         names = self._names(timeline_view)
@@ -159,7 +158,7 @@ class CompareDialog(QDialog):
             reference=pair.entries[0].name,
         )  # fmt: skip
         self.note.setText("computing…")
-        self.request = h = self.win.worker.submit(KIND, job)
+        h = self.win.worker.submit(KIND, job)
         h.finished.connect(self._on_finished)
         h.failed.connect(lambda msg, _details: self.note.setText(f"failed: {msg}"))
         h.cancelled.connect(lambda: self.note.setText("cancelled"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from superqt.utils import qdebounced
 
-from ..core.jobs import Outcome as Cached
+from ..core.cached import Cached
 from ..core.jobs import analyze_job, baseline_job
 from ..core.state import SessionState
 from .worker import Handle, Worker
@@ -30,7 +30,6 @@ class AnalysisController(QObject):
         self.request: Handle | None = None
         self.baseline_request: Handle | None = None
         self._submitted: tuple | None = None  # request_key() of the latest request
-        self._submitted_settings = state.settings
         self.schedule = qdebounced(self._run_if_changed, timeout=DEBOUNCE_MS, parent=self)
         ev = state.events
         ev.text.connect(self._on_text)
@@ -40,8 +39,8 @@ class AnalysisController(QObject):
 
     # -- what changed ----------------------------------------------------------------
     def _on_text(self, text: str) -> None:
-        if self._is_live(self.request) and self._submitted[2] != text:
-            self.request.discard()  # its text is gone: free the worker at once
+        if self.request is not None and self._submitted[2] != text:
+            self.request.discard()  # its text is gone: free the worker at once (if still live)
         self.schedule()
 
     def _on_baseline_text(self, text: str | None) -> None:
@@ -62,11 +61,10 @@ class AnalysisController(QObject):
         self.schedule.cancel()
         st = self.state
         if not st.ready():
-            if self._is_live(self.request):
-                self.request.cancel()
+            self.cancel()
             self.request, st.result = None, None
             return
-        self._submitted, self._submitted_settings = st.request_key(), st.settings
+        self._submitted = st.request_key()
         job = analyze_job(self.worker.cache, st.checkpoint, st.probe, st.text, st.settings, st.gold)
         self.request = h = self.worker.submit("analyze", job, st.checkpoint)
         h.event.connect(self._on_event)
@@ -78,7 +76,8 @@ class AnalysisController(QObject):
         """Typing that ends where the latest request already is (live or done) costs nothing."""
         cur = self.state.result
         done = cur is not None and bool(cur.metrics)
-        if self._submitted == self.state.request_key() and (self._is_live(self.request) or done):
+        live = self.worker.is_live(self.request)
+        if self._submitted == self.state.request_key() and (live or done):
             return
         self.run_now()
 
@@ -95,21 +94,18 @@ class AnalysisController(QObject):
         h.start()
 
     def cancel(self) -> None:
-        if self._is_live(self.request):
-            self.request.cancel()
-
-    def _is_live(self, handle: Handle | None) -> bool:
-        return self.worker.is_live(handle)
+        if self.request is not None:
+            self.request.cancel()  # reports ``cancelled`` only if it was still live
 
     # -- what the handles deliver --------------------------------------------------------
     def _on_event(self, kind: str, result) -> None:
-        self.state.result_settings = self._submitted_settings
+        self.state.result_settings = self._submitted[3]  # the settings it runs with
         self.state.result = result
         self.partial.emit(result, kind)
 
     def _on_finished(self, outcome: Cached) -> None:
         st = self.state
-        st.result_settings, st.error = self._submitted_settings, None
+        st.result_settings = self._submitted[3]
         st.result, st.outcome = outcome.result, outcome
         if st.baseline is None and st.baseline_text == outcome.result.input:
             st.baseline = outcome.result
@@ -119,5 +115,4 @@ class AnalysisController(QObject):
         self.state.baseline = result
 
     def _on_failed(self, message: str, details: str) -> None:
-        self.state.error = message
         self.failed.emit(message, details)

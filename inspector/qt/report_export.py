@@ -119,7 +119,6 @@ class ReportExporter(QObject):
     def __init__(self, win):
         super().__init__(win)
         self.win = win
-        self.request = None  # the Handle of a timeline run for the report
 
     def ask_and_export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self.win, "Export report", "report.html", FILTERS)
@@ -143,7 +142,7 @@ class ReportExporter(QObject):
             self._fail("export report: open a series folder, a probe and an input set first")
             return
         job = timeline_job(st.series, st.probe, st.inputs, st.settings, worker.cache)
-        self.request = h = worker.submit("report", job)
+        h = worker.submit("report", job)
         h.finished.connect(lambda result: self._on_finished(result, path))
         h.failed.connect(lambda message, _details: self._fail(f"export report: {message}"))
         h.cancelled.connect(lambda: self._fail("export report: report cancelled"))

@@ -207,7 +207,6 @@ class Messages:
         self.status.model.setText(f"{outcome.model_line}{hit}")
         secs = outcome.result.seconds.get("total")
         self.status.idle(f"done in {secs:.2f} s" if secs and not outcome.cache_hit else "done")
-        self.notes(outcome.result)
 
     def failed(self, message: str, details: str, checkpoint: str | None) -> None:
         self.status.idle("failed")

@@ -58,7 +58,6 @@ class TimelineView(QWidget):
         self.series: Series | None = None  # the user's arrangement of the open series
         self.request = None  # the running timeline's Handle
         self.compare_dialog = None  # the last Compare A|B opened from here
-        self.plotted = None  # what the plot shows (core.timeline_plot.PlotSeries)
         self._partial: list = []
         self._build()
         window.state.events.timeline.connect(lambda _t: self.redraw())
@@ -268,8 +267,8 @@ class TimelineView(QWidget):
         self.progress.setRange(0, 0)
 
     def cancel(self) -> None:
-        if self.win.worker.is_live(self.request):
-            self.request.cancel()
+        if self.request is not None:
+            self.request.cancel()  # reports ``cancelled`` only if it was still live
 
     def _on_event(self, kind: str, payload) -> None:
         if kind != "checkpoint":

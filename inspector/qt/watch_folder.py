@@ -59,7 +59,7 @@ class FolderWatch(QObject):
 
     def stop(self) -> None:
         self.timer.stop()
-        if self.win.worker.is_live(self.request):
+        if self.request is not None:
             self.request.discard()
         self.request = None
         if self.watcher is not None:

@@ -239,8 +239,7 @@ class Worker(QObject):
         elif tag == "event":
             h.event.emit(*payload)
         else:
-            del self._live[req_id]
-            self._ended(req)
+            self._drop(req)
             if tag == "finished":
                 h.finished.emit(payload)
             elif tag == "failed":

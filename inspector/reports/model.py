@@ -197,13 +197,6 @@ class Comparison:
         return cls(d["a"], d["b"], bool(d.get("same_weights")), changes)
 
 
-def _find(result: TimelineResult, name: str) -> CheckpointResult:
-    for c in result.checkpoints:
-        if c.name == name:
-            return c
-    raise KeyError(f"no checkpoint named {name!r} in the timeline")
-
-
 def compare_checkpoints(result: TimelineResult, a: str, b: str) -> Comparison:
     """Inputs whose label, top unit or citations changed from A to B, largest change first.
 
@@ -211,7 +204,7 @@ def compare_checkpoints(result: TimelineResult, a: str, b: str) -> Comparison:
     """
     from ..core.timeline_plot import changes
 
-    ca, cb = _find(result, a), _find(result, b)
+    ca, cb = result.find(a), result.find(b)
     for c in (ca, cb):
         if c.error or not c.examples:
             raise ValueError(f"checkpoint {c.name!r} was not analysed; pick two that were")
