@@ -365,3 +365,23 @@ def test_run_menu_sets_tau_and_an_input_below_it_is_shown_undecided(
         action.trigger()
     assert window.settings.tau == pytest.approx(min(1.0, top + 0.01))
     assert "undecided" in window.stated.metric_labels["hit_at_1"].text()
+
+
+def test_after_a_failed_analysis_the_prediction_panel_names_no_label(qtbot, window, monkeypatch):
+    import inspector.qt.controller as controller
+
+    with qtbot.waitSignal(
+        window.analysis.done, timeout=WAIT, check_params_cb=_done_for(window, "the food was great")
+    ):
+        window.set_input("the food was great")
+    assert window.prediction.title.text() == "<b>Prediction</b>: positive"
+
+    def broken(pool, task, emit):
+        raise RuntimeError("the model broke")
+
+    monkeypatch.setattr(controller, "analyze_job", lambda *a, **k: broken)
+    with qtbot.waitSignal(window.analysis.failed, timeout=WAIT):
+        window.set_input("our staff was awful")
+    # the old input's answer must not stand beside the new input's empty values
+    assert window.prediction.title.text() == "<b>Prediction</b>"
+    assert not any(name.text().startswith("<b>") for name, _e, _b in window.prediction._rows)

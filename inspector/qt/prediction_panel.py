@@ -82,7 +82,10 @@ class PredictionPanel(QWidget):
 
     def _display(self, current: ExampleResult | None, baseline: ExampleResult | None) -> None:
         if current is None or not current.probs:
-            for _name, edited, base in self._rows:
+            # no answer for this input (yet, or its analysis failed): name none
+            set_text(self.title, "<b>Prediction</b>")
+            for name, edited, base in self._rows:
+                set_text(name, name.text().removeprefix("<b>").removesuffix("</b>"))
                 self._set(edited, None, "edited")
                 self._set(base, None, "baseline")
             set_text(self.shift, "edit shift —")
